@@ -1,0 +1,476 @@
+//! Scenarios: the TOML file format, its validation, and the scenarios embedded in the binary.
+//!
+//! Three steps, in order: [`load`] reads the text (a path, or the name of an embedded
+//! scenario), merges it over the scenario it `extends`, and deserializes it into the plain
+//! [`ScenarioFile`]; the caller may override fields (the command line's `--seed`, …);
+//! [`Scenario::new`] validates it into the engine's [`Model`]. Every failure is one
+//! [`ScenarioError`] naming the file, the line and column where known, and the field's path.
+
+mod dist;
+pub mod file;
+pub mod model;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use dist::{Dist, Sampler, Support};
+pub use file::ScenarioFile;
+pub use model::Model;
+pub use validate::validate;
+
+/// The scenarios compiled into the binary: (name, text).
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("default", include_str!("../../scenarios/default.toml")),
+    ("upwork-2021", include_str!("../../scenarios/upwork-2021.toml")),
+    ("smoke", include_str!("../../scenarios/smoke.toml")),
+];
+
+/// How many `extends` links a scenario may follow (a guard against cycles).
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// A bad scenario: where, which field, what is wrong and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or `embedded:NAME`).
+    pub origin: String,
+    /// 1-based line and column, where known.
+    pub line_column: Option<(usize, usize)>,
+    /// The field's full path (`strategies[2].boost.fixed.connects`), where known.
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some((line, column)) = self.line_column {
+            write!(f, ":{line}:{column}")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, ": {path}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// One text a scenario was read from: the file itself or a scenario it extends.
+#[derive(Debug, Clone)]
+struct Layer {
+    origin: String,
+    text: String,
+}
+
+/// A scenario file read and deserialized, not yet validated.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Where it came from: a path, or `embedded:NAME`.
+    pub origin: String,
+    /// SHA-256 of the file's own text, hex.
+    pub sha256: String,
+    /// The merged file; callers may override fields before [`Scenario::new`].
+    pub file: ScenarioFile,
+    /// The file first, then what it extends.
+    layers: Vec<Layer>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub origin: String,
+    pub sha256: String,
+    /// The resolved file (merged and overridden), as the run used it.
+    pub file: ScenarioFile,
+    pub model: Model,
+}
+
+impl Scenario {
+    /// Validates a loaded (and possibly overridden) scenario.
+    pub fn new(loaded: Loaded) -> Result<Scenario, ScenarioError> {
+        match validate(&loaded.file) {
+            Ok(model) => Ok(Scenario {
+                origin: loaded.origin,
+                sha256: loaded.sha256,
+                file: loaded.file,
+                model,
+            }),
+            Err(invalid) => Err(locate(&loaded.layers, &invalid.path, invalid.message)),
+        }
+    }
+
+    /// Loads and validates in one step.
+    pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::new(load(arg)?)
+    }
+
+    /// The resolved scenario as TOML text (for the manifest).
+    pub fn resolved_text(&self) -> String {
+        toml::to_string(&self.file).unwrap_or_default()
+    }
+}
+
+/// The text of an embedded scenario.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Reads a scenario: `arg` is a path, or the name of an embedded scenario when no file of
+/// that name exists.
+pub fn load(arg: &str) -> Result<Loaded, ScenarioError> {
+    let (origin, text, dir) = read_source(arg, None)?;
+    load_layers(Layer { origin, text }, dir)
+}
+
+/// Reads a scenario from its text; `origin` names it in errors. An `extends` is resolved
+/// as an embedded name or relative to the working directory.
+pub fn load_text(origin: &str, text: &str) -> Result<Loaded, ScenarioError> {
+    let layer = Layer {
+        origin: origin.to_string(),
+        text: text.to_string(),
+    };
+    load_layers(layer, None)
+}
+
+fn load_layers(first: Layer, dir: Option<PathBuf>) -> Result<Loaded, ScenarioError> {
+    let sha256 = hex(&Sha256::digest(first.text.as_bytes()));
+    let mut layers = vec![first];
+    let mut table = parse_table(&layers[0])?;
+    let mut base_dir = dir;
+    // Follow `extends`, merging each file over its base (whose own `extends` stays, so
+    // chains are followed).
+    while let Some(base) = table.get("extends").and_then(|v| v.as_str()).map(str::to_owned) {
+        if layers.len() > MAX_EXTENDS_DEPTH {
+            return Err(locate(
+                &layers,
+                "extends",
+                format!("more than {MAX_EXTENDS_DEPTH} levels of `extends` (is there a cycle?)"),
+            ));
+        }
+        let (origin, text, dir) = read_source(&base, base_dir.as_deref()).map_err(|e| {
+            let top = layers.last().map(|l| l.origin.clone()).unwrap_or_default();
+            ScenarioError {
+                origin: top,
+                line_column: None,
+                path: Some("extends".into()),
+                message: format!(
+                    "cannot use {base:?} as a base: {} (allowed: an embedded scenario name or a path relative to this file)",
+                    e.message
+                ),
+            }
+        })?;
+        let layer = Layer { origin, text };
+        let mut base_table = parse_table(&layer)?;
+        layers.push(layer);
+        table.remove("extends");
+        merge(&mut base_table, table);
+        table = base_table;
+        base_dir = dir;
+    }
+    let file: ScenarioFile = serde_path_to_error::deserialize(table).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().message().to_string();
+        locate(&layers, if path == "." { "" } else { &path }, message)
+    })?;
+    Ok(Loaded {
+        origin: layers[0].origin.clone(),
+        sha256,
+        file,
+        layers,
+    })
+}
+
+/// Reads a path, or an embedded scenario's text; returns (origin, text, directory).
+fn read_source(
+    arg: &str,
+    relative_to: Option<&Path>,
+) -> Result<(String, String, Option<PathBuf>), ScenarioError> {
+    let path = match relative_to {
+        Some(dir) => dir.join(arg),
+        None => PathBuf::from(arg),
+    };
+    if !path.exists()
+        && let Some(text) = embedded(arg)
+    {
+        return Ok((format!("embedded:{arg}"), text.to_string(), None));
+    }
+    let origin = path.display().to_string();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let dir = path.parent().map(Path::to_path_buf);
+            Ok((origin, text, dir))
+        }
+        Err(e) => {
+            let names: Vec<&str> = EMBEDDED.iter().map(|(n, _)| *n).collect();
+            Err(ScenarioError {
+                origin,
+                line_column: None,
+                path: None,
+                message: format!(
+                    "cannot read the scenario: {e} (allowed: a TOML file, or an embedded scenario: {})",
+                    names.join(", ")
+                ),
+            })
+        }
+    }
+}
+
+fn parse_table(layer: &Layer) -> Result<toml::Table, ScenarioError> {
+    toml::from_str::<toml::Table>(&layer.text).map_err(|e| ScenarioError {
+        origin: layer.origin.clone(),
+        line_column: e.span().map(|s| line_column(&layer.text, s.start)),
+        path: None,
+        message: format!("not valid TOML: {}", e.message().trim()),
+    })
+}
+
+/// Merges `over` into `base`: tables key by key, anything else replaced whole.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Builds the error for `path`, finding the line and column in the first layer that has
+/// the whole path (else the deepest part of it in the file itself).
+fn locate(layers: &[Layer], path: &str, message: String) -> ScenarioError {
+    let found = layers.iter().find_map(|l| {
+        let (span, complete) = span_of(&l.text, path)?;
+        complete.then_some((l, span))
+    });
+    let (layer, span) = match found {
+        Some((l, span)) => (l, Some(span)),
+        None => (&layers[0], span_of(&layers[0].text, path).map(|(s, _)| s)),
+    };
+    ScenarioError {
+        origin: layer.origin.clone(),
+        line_column: span.map(|s| line_column(&layer.text, s)),
+        path: (!path.is_empty()).then(|| path.to_string()),
+        message,
+    }
+}
+
+/// The byte offset of the deepest item of `path` found in `text`, and whether the whole
+/// path was found.
+fn span_of(text: &str, path: &str) -> Option<(usize, bool)> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table: &DeTable = doc.get_ref();
+    let mut value: Option<&DeValue> = None;
+    let mut offset = None;
+    for segment in path_segments(path) {
+        let next = match (segment, value) {
+            (Segment::Key(key), None | Some(DeValue::Table(_))) => {
+                if let Some(DeValue::Table(t)) = value {
+                    table = t;
+                }
+                table
+                    .iter()
+                    .find(|(k, _)| k.get_ref().as_ref() == key)
+                    .map(|(k, v)| (k.span().start, v.get_ref()))
+            }
+            (Segment::Index(i), Some(DeValue::Array(items))) => {
+                items.get(i).map(|v| (v.span().start, v.get_ref()))
+            }
+            _ => None,
+        };
+        match next {
+            Some((start, v)) => {
+                offset = Some(start);
+                value = Some(v);
+            }
+            None => return offset.map(|o| (o, false)),
+        }
+    }
+    offset.map(|o| (o, true))
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Splits `strategies[2].boost.fixed` into keys and indices.
+fn path_segments(path: &str) -> impl Iterator<Item = Segment<'_>> {
+    path.split('.').filter(|s| !s.is_empty()).flat_map(|part| {
+        let mut pieces = part.split('[');
+        let key = pieces.next().unwrap_or("");
+        let key = (!key.is_empty()).then_some(Segment::Key(key));
+        key.into_iter().chain(
+            pieces.filter_map(|p| p.trim_end_matches(']').parse().ok().map(Segment::Index)),
+        )
+    })
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use proptest::prelude::*;
+
+    /// One random mutation of a scenario's text.
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        DeleteLine(usize),
+        SwapValues(usize, usize),
+        ReplaceValue(usize, String),
+        InsertBytes(usize, Vec<u8>),
+        DuplicateLine(usize),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let value = prop_oneof![
+            Just("-1".to_string()),
+            Just("1e308".to_string()),
+            Just("-1e308".to_string()),
+            Just("nan".to_string()),
+            Just("inf".to_string()),
+            Just("0".to_string()),
+            Just("4294967296".to_string()),
+            Just("9223372036854775807".to_string()),
+            Just("\"x\"".to_string()),
+            Just("[]".to_string()),
+            Just("{}".to_string()),
+            Just("{ beta = { a = 0.0, b = 1.0 } }".to_string()),
+            Just("{ constant = -3 }".to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<f64>().prop_map(|v| format!("{v:?}")),
+        ];
+        prop_oneof![
+            any::<usize>().prop_map(Mutation::DeleteLine),
+            (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Mutation::SwapValues(a, b)),
+            (any::<usize>(), value).prop_map(|(a, v)| Mutation::ReplaceValue(a, v)),
+            (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..8))
+                .prop_map(|(a, b)| Mutation::InsertBytes(a, b)),
+            any::<usize>().prop_map(Mutation::DuplicateLine),
+        ]
+    }
+
+    fn apply(text: &str, m: &Mutation) -> String {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let n = lines.len();
+        let value_of = |l: &str| l.split_once('=').map(|(_, v)| v.to_string());
+        match m {
+            Mutation::DeleteLine(i) => {
+                lines.remove(i % n);
+            }
+            Mutation::DuplicateLine(i) => {
+                let l = lines[i % n].clone();
+                lines.insert(i % n, l);
+            }
+            Mutation::SwapValues(a, b) => {
+                let (a, b) = (a % n, b % n);
+                if let (Some(va), Some(vb)) = (value_of(&lines[a]), value_of(&lines[b])) {
+                    let ka = lines[a].split_once('=').map_or("", |(k, _)| k).to_string();
+                    let kb = lines[b].split_once('=').map_or("", |(k, _)| k).to_string();
+                    lines[a] = format!("{ka}={vb}");
+                    lines[b] = format!("{kb}={va}");
+                }
+            }
+            Mutation::ReplaceValue(a, v) => {
+                let a = a % n;
+                if let Some((k, _)) = lines[a].split_once('=') {
+                    lines[a] = format!("{k}= {v}");
+                }
+            }
+            Mutation::InsertBytes(a, bytes) => {
+                let mut joined = lines.join("\n").into_bytes();
+                let at = a % joined.len();
+                joined.splice(at..at, bytes.iter().copied());
+                return String::from_utf8_lossy(&joined).into_owned();
+            }
+        }
+        lines.join("\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Thousands of random mutations of default.toml: loading and validating never
+        /// panics, and every error names the file.
+        #[test]
+        fn the_validator_never_panics(ms in proptest::collection::vec(mutation(), 1..4)) {
+            let mut text = embedded("default").unwrap_or_default().to_string();
+            for m in &ms {
+                text = apply(&text, m);
+            }
+            let result = load_text("mutated.toml", &text).and_then(Scenario::new);
+            if let Err(e) = result {
+                prop_assert!(e.to_string().starts_with("mutated.toml") || e.to_string().starts_with("embedded:"));
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_path() {
+        let text = embedded("default")
+            .unwrap()
+            .replacen("apply_prob = 0.8", "apply_prob = 1.8", 1);
+        let e = load_text("x.toml", &text).and_then(Scenario::new).unwrap_err();
+        let line = text.lines().position(|l| l.contains("1.8")).unwrap() + 1;
+        assert_eq!(e.line_column, Some((line, 1)));
+        assert_eq!(e.path.as_deref(), Some("strategies[1].apply_prob"));
+        assert_eq!(
+            e.to_string(),
+            format!("x.toml:{line}:1: strategies[1].apply_prob: 1.8 is not a probability (allowed: 0 to 1)")
+        );
+    }
+
+    #[test]
+    fn extends_merges_tables_and_replaces_arrays() {
+        let text = "extends = \"default\"\nname = \"x\"\ndescription = \"d\"\n[boost]\npricing = \"second\"\n";
+        let s = Scenario::new(load_text("x.toml", text).unwrap()).unwrap();
+        assert_eq!(s.model.boost.pricing, model::Pricing::Second);
+        assert_eq!(s.model.boost.slots, 4);
+        assert_eq!(s.model.strategies.len(), 7);
+        // An error in the base is reported in the base.
+        let bad = "extends = \"default\"\nname = \"x\"\ndescription = \"d\"\n[boost]\nslotz = 3\n";
+        let e = load_text("x.toml", bad).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("boost.slotz"));
+        assert_eq!(e.origin, "x.toml");
+    }
+
+    #[test]
+    fn extends_chains_are_followed() {
+        let text = "extends = \"smoke\"\nname = \"x\"\ndescription = \"d\"\n[run]\nmonths = 5\n";
+        let s = Scenario::new(load_text("x.toml", text).unwrap()).unwrap();
+        // months from x, agents from smoke, the tiers from default.
+        assert_eq!(s.model.months, 5);
+        assert_eq!(s.model.population.agents, 300);
+        assert_eq!(s.model.tiers.len(), 3);
+        let cycle = "extends = \"x.toml\"\nname = \"x\"\ndescription = \"d\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(&path, cycle).unwrap();
+        let e = load(path.to_str().unwrap()).unwrap_err();
+        assert!(e.message.contains("levels of `extends`"), "{e}");
+    }
+
+    #[test]
+    fn embedded_scenarios_validate() {
+        for (name, _) in EMBEDDED {
+            let s = Scenario::load(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&s.file.name, name);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Statistics across replications: means with t-based 95% confidence intervals, and
+//! quantiles.
+//!
+//! Replications are independent, so a metric's replication values are an i.i.d. sample and
+//! its mean has the interval `mean ± t(0.975, n-1) · sd / √n`. With one replication the
+//! interval is undefined (empty in the CSV files), never a made-up zero width.
+
+/// A mean with its 95% confidence interval and the sample size behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanCi {
+    pub mean: f64,
+    /// `None` when n < 2.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Number of values (replications) behind the mean.
+    pub n: usize,
+}
+
+/// The mean of `values` with a t-based 95% interval; `None` for no values. Non-finite
+/// values (an undefined ratio in some replication) must be filtered out by the caller.
+pub fn mean_ci(values: &[f64]) -> Option<MeanCi> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return Some(MeanCi {
+            mean,
+            low: None,
+            high: None,
+            n,
+        });
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half = t_975(n - 1) * (var / n as f64).sqrt();
+    Some(MeanCi {
+        mean,
+        low: Some(mean - half),
+        high: Some(mean + half),
+        n,
+    })
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (df ≥ 1): exact table
+/// values up to 30, then the Cornish-Fisher expansion around the normal quantile (error
+/// below 1e-5 for df > 30).
+pub fn t_975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706_204_736, 4.302_652_730, 3.182_446_305, 2.776_445_105, 2.570_581_836,
+        2.446_911_851, 2.364_624_252, 2.306_004_135, 2.262_157_163, 2.228_138_852,
+        2.200_985_160, 2.178_812_830, 2.160_368_656, 2.144_786_688, 2.131_449_546,
+        2.119_905_299, 2.109_815_578, 2.100_922_040, 2.093_024_054, 2.085_963_447,
+        2.079_613_845, 2.073_873_068, 2.068_657_610, 2.063_898_562, 2.059_538_553,
+        2.055_529_439, 2.051_830_516, 2.048_407_142, 2.045_229_642, 2.042_272_456,
+    ];
+    assert!(df >= 1, "t quantile needs at least one degree of freedom");
+    if df <= TABLE.len() {
+        return TABLE[df - 1];
+    }
+    let z: f64 = 1.959_963_984_540_054;
+    let n = df as f64;
+    let z3 = z.powi(3);
+    let z5 = z.powi(5);
+    let z7 = z.powi(7);
+    let z9 = z.powi(9);
+    z + (z3 + z) / (4.0 * n)
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * n * n)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * n.powi(3))
+        + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92160.0 * n.powi(4))
+}
+
+/// The `q` quantile (0 ≤ q ≤ 1) of sorted values, by linear interpolation between order
+/// statistics (type 7, as R's default); `None` for no values.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let pos = q.clamp(0.0, 1.0) * last as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let frac = pos - lo as f64;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        assert!((t_975(1) - 12.7062).abs() < 1e-4);
+        assert!((t_975(31) - 2.039_513).abs() < 1e-5);
+        assert!((t_975(40) - 2.021_075).abs() < 1e-5);
+        assert!((t_975(120) - 1.979_930).abs() < 1e-5);
+        assert!((t_975(100_000) - 1.959_988).abs() < 1e-5);
+    }
+
+    #[test]
+    fn interval_by_hand() {
+        // mean 2, sd 1, n 3: half-width = 4.302653 / sqrt(3).
+        let ci = mean_ci(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(ci.mean, 2.0);
+        let half = 4.302_652_730 / 3f64.sqrt();
+        assert!((ci.high.unwrap() - (2.0 + half)).abs() < 1e-9);
+        assert!((ci.low.unwrap() - (2.0 - half)).abs() < 1e-9);
+        assert_eq!(ci.n, 3);
+    }
+
+    #[test]
+    fn one_value_has_no_interval() {
+        let ci = mean_ci(&[5.0]).unwrap();
+        assert_eq!((ci.mean, ci.low, ci.high), (5.0, None, None));
+        assert!(mean_ci(&[]).is_none());
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&v, 0.0), Some(1.0));
+        assert_eq!(quantile_sorted(&v, 0.5), Some(2.5));
+        assert_eq!(quantile_sorted(&v, 1.0), Some(4.0));
+        assert_eq!(quantile_sorted(&[], 0.5), None);
+    }
+
+    #[test]
+    fn coverage_of_the_interval_is_about_95_percent() {
+        // Normal samples of n = 5 from a fixed-seed generator: the interval covers the
+        // true mean in 95% of 4000 trials; binomial sd = sqrt(.95*.05/4000) = 0.0034.
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(7);
+        let normal = Normal::new(10.0, 3.0).unwrap();
+        let trials = 4000;
+        let covered = (0..trials)
+            .filter(|_| {
+                let v: Vec<f64> = (0..5).map(|_| normal.sample(&mut rng)).collect();
+                let ci = mean_ci(&v).unwrap();
+                ci.low.unwrap() <= 10.0 && 10.0 <= ci.high.unwrap()
+            })
+            .count();
+        let share = covered as f64 / trials as f64;
+        assert!((share - 0.95).abs() < 4.0 * 0.0034, "coverage {share}");
+    }
+}
