@@ -1,7 +1,23 @@
 //! connectsim: a Monte Carlo simulator of freelancer bidding strategies on marketplaces
 //! that charge for proposals in tokens (Upwork's Connects).
+//!
+//! Start with `ARCHITECTURE.md` at the repository's root for the map of the modules.
 
+pub mod app;
+pub mod atomic;
+pub mod auction;
+pub mod charts;
+pub mod cli;
+pub mod compare;
+pub mod engine;
+pub mod export;
 pub mod ledger;
+pub mod market;
 pub mod random;
+pub mod report;
+pub mod results;
+pub mod review;
+pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod strategy;

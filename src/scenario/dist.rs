@@ -32,6 +32,17 @@ pub enum Dist {
     Poisson { mean: f64 },
 }
 
+/// The names of the distribution kinds, as written in a file.
+pub const KINDS: &[&str] = &[
+    "constant",
+    "uniform",
+    "normal",
+    "lognormal",
+    "exponential",
+    "beta",
+    "poisson",
+];
+
 /// The values a field accepts, checked against the distribution's support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
@@ -260,7 +271,11 @@ mod tests {
                 .sampler(Support::Real)
                 .is_err()
         );
-        assert!(Dist::Beta { a: 0.0, b: 1.0 }.sampler(Support::Unit).is_err());
+        assert!(
+            Dist::Beta { a: 0.0, b: 1.0 }
+                .sampler(Support::Unit)
+                .is_err()
+        );
         assert!(
             Dist::LogNormal {
                 median: f64::NAN,

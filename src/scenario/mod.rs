@@ -24,7 +24,10 @@ pub use validate::validate;
 /// The scenarios compiled into the binary: (name, text).
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
-    ("upwork-2021", include_str!("../../scenarios/upwork-2021.toml")),
+    (
+        "upwork-2021",
+        include_str!("../../scenarios/upwork-2021.toml"),
+    ),
     ("smoke", include_str!("../../scenarios/smoke.toml")),
 ];
 
@@ -142,7 +145,11 @@ fn load_layers(first: Layer, dir: Option<PathBuf>) -> Result<Loaded, ScenarioErr
     let mut base_dir = dir;
     // Follow `extends`, merging each file over its base (whose own `extends` stays, so
     // chains are followed).
-    while let Some(base) = table.get("extends").and_then(|v| v.as_str()).map(str::to_owned) {
+    while let Some(base) = table
+        .get("extends")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+    {
         if layers.len() > MAX_EXTENDS_DEPTH {
             return Err(locate(
                 &layers,
@@ -227,11 +234,16 @@ fn parse_table(layer: &Layer) -> Result<toml::Table, ScenarioError> {
     })
 }
 
-/// Merges `over` into `base`: tables key by key, anything else replaced whole.
+/// Merges `over` into `base`: tables key by key, but a distribution (a one-key table
+/// naming its kind) and anything that is not a table replace the base's value whole.
 fn merge(base: &mut toml::Table, over: toml::Table) {
+    let is_distribution =
+        |t: &toml::Table| t.len() == 1 && t.keys().all(|k| dist::KINDS.contains(&k.as_str()));
     for (key, value) in over {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !is_distribution(&o) => {
+                merge(b, o)
+            }
             (_, value) => {
                 base.insert(key, value);
             }
@@ -304,9 +316,8 @@ fn path_segments(path: &str) -> impl Iterator<Item = Segment<'_>> {
         let mut pieces = part.split('[');
         let key = pieces.next().unwrap_or("");
         let key = (!key.is_empty()).then_some(Segment::Key(key));
-        key.into_iter().chain(
-            pieces.filter_map(|p| p.trim_end_matches(']').parse().ok().map(Segment::Index)),
-        )
+        key.into_iter()
+            .chain(pieces.filter_map(|p| p.trim_end_matches(']').parse().ok().map(Segment::Index)))
     })
 }
 
@@ -426,13 +437,17 @@ mod tests {
         let text = embedded("default")
             .unwrap()
             .replacen("apply_prob = 0.8", "apply_prob = 1.8", 1);
-        let e = load_text("x.toml", &text).and_then(Scenario::new).unwrap_err();
+        let e = load_text("x.toml", &text)
+            .and_then(Scenario::new)
+            .unwrap_err();
         let line = text.lines().position(|l| l.contains("1.8")).unwrap() + 1;
         assert_eq!(e.line_column, Some((line, 1)));
         assert_eq!(e.path.as_deref(), Some("strategies[1].apply_prob"));
         assert_eq!(
             e.to_string(),
-            format!("x.toml:{line}:1: strategies[1].apply_prob: 1.8 is not a probability (allowed: 0 to 1)")
+            format!(
+                "x.toml:{line}:1: strategies[1].apply_prob: 1.8 is not a probability (allowed: 0 to 1)"
+            )
         );
     }
 

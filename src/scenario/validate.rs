@@ -70,7 +70,10 @@ fn connects_amount(path: &str, v: u32) -> Result<u32> {
     if v <= MAX_CONNECTS {
         Ok(v)
     } else {
-        invalid(path, format!("{v} is not allowed (allowed: 0 to {MAX_CONNECTS} Connects)"))
+        invalid(
+            path,
+            format!("{v} is not allowed (allowed: 0 to {MAX_CONNECTS} Connects)"),
+        )
     }
 }
 
@@ -86,7 +89,10 @@ fn finite(path: &str, v: f64) -> Result<f64> {
     if v.is_finite() {
         Ok(v)
     } else {
-        invalid(path, format!("{v} is not allowed (allowed: a finite number)"))
+        invalid(
+            path,
+            format!("{v} is not allowed (allowed: a finite number)"),
+        )
     }
 }
 
@@ -172,7 +178,10 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
     let connects = validate_connects(&file.connects)?;
 
     if file.plans.is_empty() {
-        return invalid("plans", "at least one plan is needed (for example [plans.basic])");
+        return invalid(
+            "plans",
+            "at least one plan is needed (for example [plans.basic])",
+        );
     }
     for (name, plan) in &file.plans {
         non_negative(&format!("plans.{name}.price_usd"), plan.price_usd)?;
@@ -226,7 +235,10 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
         if per_day * m > MAX_POSTS_PER_DAY {
             return invalid(
                 format!("jobs.seasonality[{i}]"),
-                format!("{m} makes {} posts a day (allowed: at most {MAX_POSTS_PER_DAY})", per_day * m),
+                format!(
+                    "{m} makes {} posts a day (allowed: at most {MAX_POSTS_PER_DAY})",
+                    per_day * m
+                ),
             );
         }
     }
@@ -248,7 +260,10 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
             ),
         );
     }
-    unique_names("jobs.categories", j.categories.iter().map(|c| c.name.as_str()))?;
+    unique_names(
+        "jobs.categories",
+        j.categories.iter().map(|c| c.name.as_str()),
+    )?;
     for (i, c) in j.categories.iter().enumerate() {
         positive(&format!("jobs.categories[{i}].weight"), c.weight)?;
     }
@@ -301,7 +316,10 @@ fn validate_tiers(tiers: &[TierSection], jobs: &JobsSection) -> Result<Vec<Tier>
     if tiers.len() > MAX_TIERS {
         return invalid(
             "tiers",
-            format!("{} tiers is too many (allowed: at most {MAX_TIERS})", tiers.len()),
+            format!(
+                "{} tiers is too many (allowed: at most {MAX_TIERS})",
+                tiers.len()
+            ),
         );
     }
     unique_names("tiers", tiers.iter().map(|t| t.name.as_str()))?;
@@ -320,7 +338,11 @@ fn validate_tiers(tiers: &[TierSection], jobs: &JobsSection) -> Result<Vec<Tier>
             );
         }
         if i > 0 && min != expected_min {
-            let what = if min > expected_min { "a gap" } else { "an overlap" };
+            let what = if min > expected_min {
+                "a gap"
+            } else {
+                "an overlap"
+            };
             return invalid(
                 format!("{path}.min_usd"),
                 format!(
@@ -333,7 +355,9 @@ fn validate_tiers(tiers: &[TierSection], jobs: &JobsSection) -> Result<Vec<Tier>
             Some(max) if max <= min || !max.is_finite() => {
                 return invalid(
                     format!("{path}.max_usd"),
-                    format!("{max} is not above min_usd = {min} (allowed: a finite number > min_usd)"),
+                    format!(
+                        "{max} is not above min_usd = {min} (allowed: a finite number > min_usd)"
+                    ),
                 );
             }
             Some(max) => max,
@@ -417,7 +441,10 @@ fn validate_connects(c: &ConnectsSection) -> Result<ConnectsRules> {
     let lifetime_days = positive("connects.lifetime_days", c.lifetime_days)?;
     let mut bundles = c.bundles.clone();
     for (i, &b) in bundles.iter().enumerate() {
-        connects_amount(&format!("connects.bundles[{i}]"), at_least(&format!("connects.bundles[{i}]"), b, 1)?)?;
+        connects_amount(
+            &format!("connects.bundles[{i}]"),
+            at_least(&format!("connects.bundles[{i}]"), b, 1)?,
+        )?;
     }
     for (name, v) in [
         ("signup", c.signup),
@@ -530,7 +557,11 @@ fn validate_population(p: &PopulationSection, categories: usize) -> Result<Popul
         categories_max: range.max,
         skill: sampler("population.skill", &p.skill, Support::Unit)?,
         fit_noise: sampler("population.fit_noise", &p.fit_noise, Support::Real)?,
-        capacity: at_most("population.capacity", at_least("population.capacity", p.capacity, 1)?, 1000)?,
+        capacity: at_most(
+            "population.capacity",
+            at_least("population.capacity", p.capacity, 1)?,
+            1000,
+        )?,
         join: p.join,
         join_spread_hours: non_negative("population.join_spread_days", p.join_spread_days)?
             * HOURS_PER_DAY,

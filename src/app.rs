@@ -1,0 +1,436 @@
+//! The commands: each turns the raw command line into validated objects, runs, and reports.
+//!
+//! Errors carry their exit code: 2 for bad input (a flag, a scenario, an output directory
+//! that cannot be written, a run directory that cannot be read), 1 for a run that failed.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::export::{Manifest, ScenarioInfo, ensure_writable, run_files, write_files};
+use crate::results::{Rows, RunData, files, read_csv, read_run_dir, summarize};
+use crate::runner::run_replications;
+use crate::scenario::{self, EMBEDDED, Scenario};
+
+/// A failed command and its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 2,
+            error: error.into(),
+        }
+    }
+
+    fn failed(error: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            code: 1,
+            error: error.into(),
+        }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Validate { scenarios } => validate_command(&scenarios),
+        Command::Plot { run_dir } => plot_command(&run_dir),
+        Command::Compare { run_dirs, out } => compare_command(&run_dirs, out),
+        Command::Merge {
+            shard_dirs,
+            out,
+            no_plots,
+        } => merge_command(&shard_dirs, &out, no_plots),
+        Command::Bench {
+            scenario,
+            threads,
+            replications,
+        } => bench_command(scenario.as_deref(), threads, replications),
+        Command::Scenarios => {
+            for (name, text) in EMBEDDED {
+                let description = scenario::load(name)
+                    .map(|l| l.file.description)
+                    .unwrap_or_else(|_| text.lines().next().unwrap_or("").to_string());
+                println!("{name:<14} {description}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Loads a scenario and applies the command line's overrides, then validates.
+fn scenario_with_overrides(
+    arg: &str,
+    months: Option<u32>,
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<Scenario, Failure> {
+    let mut loaded = scenario::load(arg).map_err(Failure::bad_input)?;
+    let run = &mut loaded.file.run;
+    run.months = months.unwrap_or(run.months);
+    run.replications = replications.unwrap_or(run.replications);
+    run.seed = seed.unwrap_or(run.seed);
+    Scenario::new(loaded).map_err(|e| {
+        // A value set by a flag is the flag's fault, not the file's line.
+        let flag = match e.path.as_deref() {
+            Some("run.months") if months.is_some() => Some("--months"),
+            Some("run.replications") if replications.is_some() => Some("--replications"),
+            _ => None,
+        };
+        match flag {
+            Some(flag) => Failure::bad_input(anyhow!("{flag}: {}", e.message)),
+            None => Failure::bad_input(e),
+        }
+    })
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn run_command(args: RunArgs) -> Outcome {
+    let scenario = scenario_with_overrides(
+        args.scenario.as_deref().unwrap_or("default"),
+        args.months,
+        args.replications,
+        args.seed,
+    )?;
+    let model = &scenario.model;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.file.name));
+    ensure_writable(&out)
+        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
+        .map_err(Failure::bad_input)?;
+    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let replications = match args.shard {
+        Some(shard) => shard.replications(model.replications),
+        None => (0..model.replications).collect(),
+    };
+    let bar = progress_bar(replications.len() as u64, args.quiet);
+    let started = Instant::now();
+    let rows = run_replications(model, &replications, threads, args.agents_csv, &|| {
+        bar.inc(1)
+    })
+    .map_err(Failure::failed)?;
+    bar.finish_and_clear();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioInfo {
+            name: scenario.file.name.clone(),
+            origin: scenario.origin.clone(),
+            sha256: scenario.sha256.clone(),
+            price_usd: model.connects.price_usd,
+            resolved: scenario.resolved_text(),
+        },
+        seed: model.seed,
+        replications: model.replications,
+        months: model.months,
+        shard: args.shard.map(|s| s.to_string()),
+        replications_run: replications,
+        threads,
+        wall_seconds,
+        proposals_simulated: rows.proposals,
+        proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+    };
+    write_run(&out, &rows, &manifest, args.agents_csv, args.no_plots)?;
+    if !args.quiet {
+        print_closing_summary(&out, &rows, &manifest);
+    }
+    Ok(())
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} replications [{bar:30}] {per_sec} · {eta} left",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Writes a run directory: CSV files and the manifest, then the charts and the report.
+fn write_run(
+    out: &Path,
+    rows: &Rows,
+    manifest: &Manifest,
+    agents: bool,
+    no_plots: bool,
+) -> Outcome {
+    let files = run_files(rows, manifest, agents).map_err(Failure::failed)?;
+    write_files(out, &files)
+        .with_context(|| format!("cannot write the results to {}", out.display()))
+        .map_err(Failure::failed)?;
+    if !no_plots {
+        let data = RunData {
+            dir: out.to_path_buf(),
+            scenario: manifest.scenario.name.clone(),
+            strategy_monthly: rows.strategy_monthly.clone(),
+            market_monthly: rows.market_monthly.clone(),
+            agent_roi: rows.agent_roi.clone(),
+            boost_bids: rows.boost_bids.clone(),
+            summary: summarize(&rows.strategy_monthly, manifest.scenario.price_usd),
+        };
+        draw_run(&data, out)?;
+    }
+    Ok(())
+}
+
+/// Draws every chart and the report of a run directory.
+fn draw_run(data: &RunData, out: &Path) -> Outcome {
+    crate::charts::draw_all(data, out)
+        .with_context(|| format!("cannot draw the charts in {}", out.display()))
+        .map_err(Failure::failed)?;
+    let manifest = read_manifest(out).map_err(Failure::bad_input)?;
+    crate::report::write_report(data, &manifest, out)
+        .with_context(|| format!("cannot write the report in {}", out.display()))
+        .map_err(Failure::failed)?;
+    Ok(())
+}
+
+fn read_manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
+    let path = dir.join(files::MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{}: cannot read the run's manifest", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a valid manifest", path.display()))
+}
+
+fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
+    let summary = summarize(&rows.strategy_monthly, manifest.scenario.price_usd);
+    let n = manifest.replications_run.len();
+    println!(
+        "{}: {} replications × {} months, seed {}",
+        manifest.scenario.name, n, manifest.months, manifest.seed
+    );
+    println!();
+    println!(
+        "{:<16} {:>10} {:>21} {:>14} {:>14}",
+        "strategy", "ROI", "95% CI", "cost/hire $", "hires/agent"
+    );
+    let get = |strategy: &str, metric: &str| {
+        summary
+            .iter()
+            .find(|r| r.strategy == strategy && r.metric == metric)
+    };
+    let fmt =
+        |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+    let mut names: Vec<&str> = summary.iter().map(|r| r.strategy.as_str()).collect();
+    names.dedup();
+    for name in names {
+        let roi = get(name, "roi");
+        let ci = roi
+            .and_then(|r| Some(format!("[{:.3}, {:.3}]", r.ci_low?, r.ci_high?)))
+            .unwrap_or_else(|| "-".to_string());
+        println!(
+            "{:<16} {:>10} {:>21} {:>14} {:>14}",
+            name,
+            fmt(roi.and_then(|r| r.mean), 3),
+            ci,
+            fmt(get(name, "cost_per_hire_usd").and_then(|r| r.mean), 2),
+            fmt(get(name, "hires_per_agent").and_then(|r| r.mean), 2),
+        );
+    }
+    println!();
+    println!(
+        "ROI = (earned − cost) / cost over the horizon; mean and t-based 95% CI across {n} replications."
+    );
+    println!("Results in {}", out.display());
+    println!(
+        "{} proposals in {:.1} s on {} threads: {:.0} proposals/s",
+        manifest.proposals_simulated,
+        manifest.wall_seconds,
+        manifest.threads,
+        manifest.proposals_per_second
+    );
+}
+
+fn validate_command(scenarios: &[String]) -> Outcome {
+    for arg in scenarios {
+        let s = Scenario::load(arg).map_err(Failure::bad_input)?;
+        let m = &s.model;
+        println!(
+            "OK {} ({}: {} strategies, {} agents, {} months × {} replications)",
+            s.origin,
+            s.file.name,
+            m.strategies.len(),
+            m.population.agents,
+            m.months,
+            m.replications
+        );
+    }
+    Ok(())
+}
+
+fn plot_command(run_dir: &Path) -> Outcome {
+    let data = read_run_dir(run_dir).map_err(Failure::bad_input)?;
+    draw_run(&data, run_dir)?;
+    println!("Charts and report redrawn in {}", run_dir.display());
+    Ok(())
+}
+
+fn compare_command(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Outcome {
+    let runs = run_dirs
+        .iter()
+        .map(|d| read_run_dir(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::bad_input)?;
+    let out = out.unwrap_or_else(|| Path::new("output").join("compare"));
+    ensure_writable(&out)
+        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
+        .map_err(Failure::bad_input)?;
+    let written = crate::compare::compare(&runs, &out)
+        .with_context(|| format!("cannot write the comparison in {}", out.display()))
+        .map_err(Failure::failed)?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Reads the shard directories, checks they are shards of one run, and writes the run
+/// directory the unsharded run would have written (the manifest's timings aside).
+fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome {
+    let mut manifests = Vec::new();
+    for dir in shard_dirs {
+        let value = read_manifest(dir).map_err(Failure::bad_input)?;
+        let m: Manifest = serde_json::from_value(value)
+            .with_context(|| {
+                format!(
+                    "{}: not a connectsim manifest",
+                    dir.join(files::MANIFEST).display()
+                )
+            })
+            .map_err(Failure::bad_input)?;
+        manifests.push(m);
+    }
+    let first = &manifests[0];
+    for (dir, m) in shard_dirs.iter().zip(&manifests).skip(1) {
+        if m.scenario.resolved != first.scenario.resolved || m.seed != first.seed {
+            return Err(Failure::bad_input(anyhow!(
+                "{}: not a shard of the same run as {} (the scenario or the seed differs)",
+                dir.display(),
+                shard_dirs[0].display()
+            )));
+        }
+    }
+    let mut held: Vec<u32> = manifests
+        .iter()
+        .flat_map(|m| m.replications_run.clone())
+        .collect();
+    held.sort_unstable();
+    let expected: Vec<u32> = (0..first.replications).collect();
+    if held != expected {
+        return Err(Failure::bad_input(anyhow!(
+            "the shards hold replications {held:?}, but the run has replications 0 to {} (each exactly once)",
+            first.replications.saturating_sub(1)
+        )));
+    }
+    let agents = shard_dirs.iter().all(|d| d.join(files::AGENTS).exists());
+    let mut rows = Rows::default();
+    for dir in shard_dirs {
+        let read = |name| dir.join(name);
+        rows.strategy_monthly
+            .extend(read_csv(&read(files::STRATEGY_MONTHLY)).map_err(Failure::bad_input)?);
+        rows.market_monthly
+            .extend(read_csv(&read(files::MARKET_MONTHLY)).map_err(Failure::bad_input)?);
+        rows.agent_roi
+            .extend(read_csv(&read(files::AGENT_ROI)).map_err(Failure::bad_input)?);
+        rows.boost_bids
+            .extend(read_csv(&read(files::BOOST_BIDS)).map_err(Failure::bad_input)?);
+        if agents {
+            rows.agents
+                .extend(read_csv(&read(files::AGENTS)).map_err(Failure::bad_input)?);
+        }
+    }
+    // Replications are disjoint and each one's rows are in key order: a stable sort by
+    // replication restores the unsharded order.
+    rows.strategy_monthly.sort_by_key(|r| r.replication);
+    rows.market_monthly.sort_by_key(|r| r.replication);
+    rows.agent_roi.sort_by_key(|r| r.replication);
+    rows.boost_bids.sort_by_key(|r| r.replication);
+    rows.agents.sort_by_key(|r| r.replication);
+    rows.proposals = manifests.iter().map(|m| m.proposals_simulated).sum();
+    let wall_seconds: f64 = manifests.iter().map(|m| m.wall_seconds).sum();
+    let manifest = Manifest {
+        shard: None,
+        replications_run: expected,
+        threads: manifests.iter().map(|m| m.threads).max().unwrap_or(1),
+        wall_seconds,
+        proposals_simulated: rows.proposals,
+        proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+        ..first.clone()
+    };
+    ensure_writable(out)
+        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
+        .map_err(Failure::bad_input)?;
+    write_run(out, &rows, &manifest, agents, no_plots)?;
+    println!(
+        "Merged {} shards ({} replications) into {}",
+        shard_dirs.len(),
+        manifest.replications,
+        out.display()
+    );
+    Ok(())
+}
+
+fn bench_command(
+    arg: Option<&str>,
+    threads: Option<Vec<usize>>,
+    replications: Option<u32>,
+) -> Outcome {
+    let scenario = Scenario::load(arg.unwrap_or("default")).map_err(Failure::bad_input)?;
+    let cores = default_threads();
+    let mut list = threads.unwrap_or_else(|| if cores > 1 { vec![1, cores] } else { vec![1] });
+    list.dedup();
+    if let Some(&bad) = list.iter().find(|&&t| t == 0) {
+        return Err(Failure::bad_input(anyhow!(
+            "--threads {bad}: not a thread count (allowed: whole numbers ≥ 1)"
+        )));
+    }
+    let max_threads = list.iter().copied().max().unwrap_or(1);
+    let reps = replications.unwrap_or(2 * max_threads as u32).max(1);
+    let model = &scenario.model;
+    println!(
+        "connectsim bench: {} ({} agents, {} months), {reps} replications per row, {cores} cores",
+        scenario.file.name, model.population.agents, model.months
+    );
+    println!(
+        "{:>8} {:>12} {:>16} {:>18} {:>9}",
+        "threads", "wall s", "replications/s", "proposals/s", "speedup"
+    );
+    let replication_ids: Vec<u32> = (0..reps).collect();
+    let mut base = None;
+    for &t in &list {
+        let started = Instant::now();
+        let rows =
+            run_replications(model, &replication_ids, t, false, &|| {}).map_err(Failure::failed)?;
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        let rate = f64::from(reps) / secs;
+        let speedup = rate / *base.get_or_insert(rate);
+        println!(
+            "{t:>8} {secs:>12.2} {rate:>16.2} {:>18.0} {speedup:>8.2}×",
+            rows.proposals as f64 / secs
+        );
+    }
+    Ok(())
+}

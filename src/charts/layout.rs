@@ -1,0 +1,641 @@
+//! The look every chart shares: fonts and sizes, the Okabe-Ito palette, axes whose ticks
+//! we choose (round numbers, whole months, percent), the title block, the legend column,
+//! and lines drawn over their 95% bands.
+//!
+//! All panels use the same coordinate type ([`Coords`]: f64 on both axes, with grid lines
+//! and labels only at the ticks we choose), so one set of helpers serves every chart.
+
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::cartesian::Cartesian2d;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::DrawError;
+use crate::stats::MeanCi;
+
+/// Default canvas size in pixels.
+pub(crate) const SIZE: (u32, u32) = (1600, 1000);
+/// The font family every text uses (registered from the `dejavu` crate).
+pub(crate) const FONT: &str = "sans-serif";
+const TITLE_PX: u32 = 36;
+const SUBTITLE_PX: u32 = 22;
+const CAPTION_PX: u32 = 26;
+const DESC_PX: u32 = 24;
+pub(crate) const TICK_PX: u32 = 20;
+const LEGEND_PX: u32 = 22;
+/// Opacity of the 95% bands of a panel of `lines` lines: light enough that lines stay
+/// visible through any band, and lighter the more bands overlap.
+fn band_alpha(lines: usize) -> f64 {
+    (0.7 / lines.max(1) as f64).clamp(0.09, 0.16)
+}
+const LINE_WIDTH: u32 = 3;
+const MARKER_PX: u32 = 5;
+
+/// Grid lines.
+const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Zero lines and other references.
+const REFERENCE: RGBColor = RGBColor(90, 90, 90);
+/// Secondary text (subtitles, notes).
+const MUTED: RGBColor = RGBColor(80, 80, 80);
+
+/// The Okabe-Ito palette, in the order series get it; yellow last, as it is the weakest
+/// on white.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// How one series is drawn: its colour, and a dashed line with square markers from the
+/// ninth series on, when the palette's eight colours repeat.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeriesStyle {
+    pub color: RGBColor,
+    pub dashed: bool,
+}
+
+impl SeriesStyle {
+    /// The style of the `i`th series (0-based) of a chart.
+    pub fn nth(i: usize) -> Self {
+        SeriesStyle {
+            color: PALETTE[i % PALETTE.len()],
+            dashed: (i / PALETTE.len()) % 2 == 1,
+        }
+    }
+}
+
+/// How an axis writes its tick values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Unit {
+    /// Plain numbers.
+    Number,
+    /// Ratios written as percent (0.5 → "50%").
+    Percent,
+}
+
+/// One axis of a panel: range, tick positions, description and tick labels.
+pub(crate) struct Axis<'a> {
+    pub range: Range<f64>,
+    pub ticks: Vec<f64>,
+    pub desc: String,
+    pub label: Box<dyn Fn(f64) -> String + 'a>,
+}
+
+impl Axis<'_> {
+    /// A linear axis over `range` with about `count` round ticks, written in `unit`.
+    pub fn linear(range: Range<f64>, count: usize, desc: &str, unit: Unit) -> Self {
+        let step = nice_step((range.end - range.start) / count.max(1) as f64);
+        let scale = if unit == Unit::Percent { 100.0 } else { 1.0 };
+        let decimals = decimals(step * scale);
+        let label = move |v: f64| {
+            // Snap values that are 0 up to rounding, so no "-0" appears.
+            let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
+            match unit {
+                Unit::Number => format!("{:.*}", decimals, v),
+                Unit::Percent => format!("{:.*}%", decimals, v * 100.0),
+            }
+        };
+        Axis {
+            ticks: ticks(&range, step),
+            range,
+            desc: desc.to_string(),
+            label: Box::new(label),
+        }
+    }
+
+    /// An axis over `range` with about `count` ticks on whole numbers.
+    pub fn integers(range: Range<f64>, count: usize, desc: &str) -> Self {
+        let step = nice_step((range.end - range.start) / count.max(1) as f64)
+            .ceil()
+            .max(1.0);
+        Axis {
+            ticks: ticks(&range, step),
+            range,
+            desc: desc.to_string(),
+            label: Box::new(|v: f64| format!("{v:.0}")),
+        }
+    }
+
+    /// The month axis of a run of `months` months: whole months, at most about 13 ticks.
+    pub fn months(months: u32) -> Self {
+        let last = f64::from(months.max(1) - 1);
+        Axis::integers(-0.4..last + 0.4, 12, "month")
+    }
+
+    /// An axis of rows named by `labels`, the first at the top (y = len − 1), the last at
+    /// y = 0.
+    pub fn rows(labels: Vec<String>) -> Self {
+        let n = labels.len();
+        Axis {
+            range: -0.6..n as f64 - 0.4,
+            ticks: (0..n).map(|i| i as f64).collect(),
+            desc: String::new(),
+            label: Box::new(move |y: f64| {
+                let row = n.checked_sub(1 + y.round().max(0.0) as usize);
+                row.and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+            }),
+        }
+    }
+
+    /// The y of the `i`th of `n` rows (see [`Axis::rows`]).
+    pub fn row_y(i: usize, n: usize) -> f64 {
+        n.saturating_sub(1 + i) as f64
+    }
+}
+
+/// A round step (1, 2, 2.5 or 5 times a power of ten) of at least `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let factor = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|f| f * magnitude >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0);
+    factor * magnitude
+}
+
+/// The decimals needed to write multiples of `step` exactly (at most 6).
+fn decimals(step: f64) -> usize {
+    (0..6)
+        .find(|&d| {
+            let scaled = step * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0)
+        })
+        .unwrap_or(6)
+}
+
+/// The multiples of `step` inside `range`.
+fn ticks(range: &Range<f64>, step: f64) -> Vec<f64> {
+    let first = (range.start / step).ceil() as i64;
+    let last = (range.end / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// `v` with about three significant digits, for values written on a chart.
+pub(crate) fn short_number(v: f64) -> String {
+    let magnitude = v.abs();
+    if magnitude >= 100.0 {
+        format!("{v:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Where 0 sits in a value axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Zero {
+    /// Only where the values reach it.
+    Free,
+    /// Always inside the range (counts, money, ROI's break-even).
+    Include,
+    /// The axis starts at 0 exactly: the base of bars.
+    Base,
+}
+
+/// A range covering the finite `values` (and 0 as `zero` says), padded by 6% on each
+/// side but a [`Zero::Base`]; 0..1 when there are no values.
+pub(crate) fn span(values: impl IntoIterator<Item = f64>, zero: Zero) -> Range<f64> {
+    let (mut lo, mut hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return 0.0..1.0;
+    }
+    if zero != Zero::Free {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if hi - lo < 1e-12 {
+        let half = if lo.abs() > 1e-12 {
+            lo.abs() * 0.1
+        } else {
+            1.0
+        };
+        return lo - half..hi + half;
+    }
+    let pad = (hi - lo) * 0.06;
+    let lo = if zero == Zero::Base && lo == 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
+    lo..hi + pad
+}
+
+/// A linear f64 axis whose grid lines and labels are exactly the given ticks.
+pub(crate) struct Ticked {
+    linear: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(axis: &Axis) -> Self {
+        Ticked {
+            linear: axis.range.clone().into(),
+            ticks: axis.ticks.clone(),
+        }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.linear.range()
+    }
+}
+
+/// The coordinates of every panel.
+pub(crate) type Coords = Cartesian2d<Ticked, Ticked>;
+/// A panel: a chart context on a drawing area of some backend.
+pub(crate) type Panel<'a, DB> = ChartContext<'a, DB, Coords>;
+
+/// Text of `px` pixels in the chart font, black.
+pub(crate) fn text_style(px: u32) -> TextStyle<'static> {
+    TextStyle::from((FONT, px).into_font())
+}
+
+/// The width in pixels of the widest of `texts` at `px` pixels.
+pub(crate) fn widest<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    texts: impl IntoIterator<Item = String>,
+    px: u32,
+) -> Result<u32, DrawError> {
+    let style = text_style(px);
+    let mut widest = 0;
+    for text in texts {
+        widest = widest.max(area.estimate_text_size(&text, &style)?.0);
+    }
+    Ok(widest)
+}
+
+/// The width of the label area left of a panel's plot: tick labels plus the description.
+pub(crate) fn y_label_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    y: &Axis,
+) -> Result<u32, DrawError> {
+    let labels = widest(area, y.ticks.iter().map(|&t| (y.label)(t)), TICK_PX)?;
+    let desc = if y.desc.is_empty() { 0 } else { DESC_PX + 20 };
+    Ok(labels + desc + 24)
+}
+
+/// Builds a panel on `area` with an optional caption above it and both axes drawn: light
+/// grid lines at the ticks only, tick labels of 20 px, descriptions of 24 px.
+pub(crate) fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: Option<&str>,
+    x: &Axis,
+    y: &Axis,
+) -> Result<Panel<'a, DB>, DrawError> {
+    let y_width = y_label_width(area, y)?;
+    let x_height = TICK_PX + 18 + if x.desc.is_empty() { 0 } else { DESC_PX + 16 };
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(16)
+        .margin_right(28)
+        .x_label_area_size(x_height)
+        .y_label_area_size(y_width);
+    if let Some(caption) = caption {
+        builder.caption(caption, text_style(CAPTION_PX));
+    }
+    let mut chart = builder.build_cartesian_2d(Ticked::new(x), Ticked::new(y))?;
+    let x_label = |v: &f64| (x.label)(*v);
+    let y_label = |v: &f64| (y.label)(*v);
+    chart
+        .configure_mesh()
+        .x_desc(x.desc.as_str())
+        .y_desc(y.desc.as_str())
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .label_style(text_style(TICK_PX))
+        .axis_desc_style(text_style(DESC_PX))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(MUTED)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Fills the canvas white, writes the title (bold) and the subtitle's lines under it, and
+/// returns the area below them.
+pub(crate) fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawError> {
+    root.fill(&WHITE)?;
+    let title_style = TextStyle::from((FONT, TITLE_PX, FontStyle::Bold).into_font());
+    root.draw_text(title, &title_style, (28, 20))?;
+    let subtitle_style = text_style(SUBTITLE_PX).color(&MUTED);
+    let mut y = 20 + TITLE_PX as i32 + 14;
+    for line in subtitle.lines() {
+        root.draw_text(line, &subtitle_style, (28, y))?;
+        y += SUBTITLE_PX as i32 + 8;
+    }
+    Ok(root.split_vertically(y + 12).1)
+}
+
+/// Writes `text` in the middle of `area` (for "no data" and similar notes).
+pub(crate) fn centered_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), DrawError> {
+    let (w, h) = area.dim_in_pixel();
+    let style = text_style(CAPTION_PX)
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw_text(text, &style, (w as i32 / 2, h as i32 / 2))?;
+    Ok(())
+}
+
+/// What a legend entry shows next to its label.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mark {
+    /// A line with a marker (a series drawn as a line).
+    Line,
+    /// A filled square (a series drawn as bars).
+    Bar,
+}
+
+/// One entry of a legend.
+#[derive(Debug, Clone)]
+pub(crate) struct LegendEntry {
+    pub label: String,
+    pub style: SeriesStyle,
+    pub mark: Mark,
+}
+
+const LEGEND_SAMPLE_PX: i32 = 46;
+const LEGEND_ROW_PX: i32 = 38;
+
+/// Splits a legend column off the right of `area`, draws the legend (a heading, then one
+/// row per entry) in it, and returns the rest of `area`. No entries: `area` unchanged.
+pub(crate) fn with_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    heading: &str,
+    entries: &[LegendEntry],
+) -> Result<DrawingArea<DB, Shift>, DrawError> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let labels = widest(area, entries.iter().map(|e| e.label.clone()), LEGEND_PX)?;
+    let heading_width = widest(area, [heading.to_string()], LEGEND_PX)?;
+    let width = (labels + LEGEND_SAMPLE_PX as u32 + 16).max(heading_width) + 40;
+    let (w, _) = area.dim_in_pixel();
+    let (plot, legend) = area.split_horizontally(w.saturating_sub(width));
+    draw_legend(&legend, heading, entries)?;
+    Ok(plot)
+}
+
+/// Draws a legend from the top of `area`: the heading in bold, then the entries.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    heading: &str,
+    entries: &[LegendEntry],
+) -> Result<(), DrawError> {
+    let heading_style = TextStyle::from((FONT, LEGEND_PX, FontStyle::Bold).into_font());
+    let (x0, mut y) = (12, 24);
+    area.draw_text(heading, &heading_style, (x0, y))?;
+    y += LEGEND_ROW_PX + 6;
+    let label_style = text_style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    for entry in entries {
+        let color = entry.style.color;
+        match entry.mark {
+            Mark::Line => {
+                let from = (x0, y);
+                let to = (x0 + LEGEND_SAMPLE_PX, y);
+                let stroke = color.stroke_width(LINE_WIDTH + 1);
+                if entry.style.dashed {
+                    area.draw(&DashedPathElement::new([from, to], 9, 6, stroke))?;
+                } else {
+                    area.draw(&PathElement::new([from, to], stroke))?;
+                }
+                let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
+                let r = MARKER_PX as i32 + 1;
+                if entry.style.dashed {
+                    let corners = [(centre.0 - r, centre.1 - r), (centre.0 + r, centre.1 + r)];
+                    area.draw(&Rectangle::new(corners, color.filled()))?;
+                } else {
+                    area.draw(&Circle::new(centre, r, color.filled()))?;
+                }
+            }
+            Mark::Bar => {
+                let half = LEGEND_PX as i32 / 2;
+                area.draw(&Rectangle::new(
+                    [(x0 + 8, y - half), (x0 + LEGEND_SAMPLE_PX - 8, y + half)],
+                    color.filled(),
+                ))?;
+            }
+        }
+        area.draw_text(&entry.label, &label_style, (x0 + LEGEND_SAMPLE_PX + 14, y))?;
+        y += LEGEND_ROW_PX;
+    }
+    Ok(())
+}
+
+/// A line of means by x (month) with its 95% interval where one is defined.
+#[derive(Debug, Clone)]
+pub(crate) struct BandLine {
+    pub style: SeriesStyle,
+    /// (x, mean and interval), by increasing x.
+    pub points: Vec<(f64, MeanCi)>,
+}
+
+impl BandLine {
+    /// Every value the line and its band reach (for the axis range).
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.points
+            .iter()
+            .flat_map(|(_, c)| [Some(c.mean), c.low, c.high])
+            .flatten()
+    }
+}
+
+/// Draws the 95% bands of all `lines` first, then all the lines with their markers on
+/// top, so no band ever hides a line. Runs of points without an interval (one
+/// replication) get no band; a lone point with one gets a vertical bar.
+pub(crate) fn draw_band_lines<DB: DrawingBackend>(
+    chart: &mut Panel<'_, DB>,
+    lines: &[BandLine],
+) -> Result<(), DrawError> {
+    let alpha = band_alpha(lines.len());
+    for line in lines {
+        let fill = line.style.color.mix(alpha).filled();
+        for run in band_runs(&line.points) {
+            if let [(x, low, high)] = run.as_slice() {
+                let bar = line.style.color.mix(0.4).stroke_width(LINE_WIDTH);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(*x, *low), (*x, *high)],
+                    bar,
+                )))?;
+            } else {
+                let upper = run.iter().map(|&(x, _, high)| (x, high));
+                let lower = run.iter().rev().map(|&(x, low, _)| (x, low));
+                chart.draw_series(std::iter::once(Polygon::new(
+                    upper.chain(lower).collect::<Vec<_>>(),
+                    fill,
+                )))?;
+            }
+        }
+    }
+    for line in lines {
+        let points: Vec<(f64, f64)> = line.points.iter().map(|(x, c)| (*x, c.mean)).collect();
+        let stroke = line.style.color.stroke_width(LINE_WIDTH);
+        if line.style.dashed {
+            chart.draw_series(DashedLineSeries::new(points.clone(), 12, 8, stroke))?;
+            let r = MARKER_PX as i32;
+            chart.draw_series(points.iter().map(|&p| {
+                EmptyElement::at(p) + Rectangle::new([(-r, -r), (r, r)], line.style.color.filled())
+            }))?;
+        } else {
+            chart.draw_series(LineSeries::new(points.clone(), stroke))?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|&p| Circle::new(p, MARKER_PX, line.style.color.filled())),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The runs of consecutive points that have an interval, as (x, low, high).
+fn band_runs(points: &[(f64, MeanCi)]) -> Vec<Vec<(f64, f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+    for (x, ci) in points {
+        match (ci.low, ci.high) {
+            (Some(low), Some(high)) => runs
+                .last_mut()
+                .into_iter()
+                .for_each(|r| r.push((*x, low, high))),
+            _ => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+/// Draws a straight reference line (a zero line), dashed so no data line is mistaken for
+/// it, from `from` to `to` in data coordinates.
+pub(crate) fn reference_line<DB: DrawingBackend>(
+    chart: &mut Panel<'_, DB>,
+    from: (f64, f64),
+    to: (f64, f64),
+) -> Result<(), DrawError> {
+    chart.draw_series(std::iter::once(DashedPathElement::new(
+        vec![from, to],
+        10,
+        6,
+        REFERENCE.stroke_width(2),
+    )))?;
+    Ok(())
+}
+
+/// Half the height of a bar or box in a panel of `rows` rows, in rows: `widest` of a row,
+/// but no more than `max_px` pixels, so a few rows don't get giant bars.
+pub(crate) fn row_half<DB: DrawingBackend>(
+    chart: &Panel<'_, DB>,
+    rows: usize,
+    widest: f64,
+    max_px: f64,
+) -> f64 {
+    let (_, height) = chart.plotting_area().dim_in_pixel();
+    let row_px = f64::from(height) / rows.max(1) as f64;
+    widest.min(max_px / row_px.max(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_round() {
+        assert_eq!(nice_step(0.7), 1.0);
+        assert_eq!(nice_step(1.3), 2.0);
+        assert_eq!(nice_step(2.2), 2.5);
+        assert_eq!(nice_step(33.0), 50.0);
+        assert_eq!(nice_step(0.012), 0.02);
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(decimals(0.25), 2);
+        assert_eq!(decimals(50.0), 0);
+    }
+
+    #[test]
+    fn axes_label_their_ticks() {
+        let axis = Axis::linear(-1.0..0.5, 6, "ROI", Unit::Percent);
+        let labels: Vec<String> = axis.ticks.iter().map(|&t| (axis.label)(t)).collect();
+        assert_eq!(
+            labels,
+            ["-100%", "-75%", "-50%", "-25%", "0%", "25%", "50%"]
+        );
+        let months = Axis::months(24);
+        assert_eq!(
+            months.ticks,
+            [
+                0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 22.0
+            ]
+        );
+        assert_eq!(Axis::months(4).ticks, [0.0, 1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn spans_pad_and_handle_degenerate_data() {
+        assert_eq!(span([], Zero::Free), 0.0..1.0);
+        assert_eq!(span([2.0, 2.0], Zero::Free), 1.8..2.2);
+        assert!(span([2.0, 3.0], Zero::Include).start < 0.0);
+        let s = span([2.0, 10.0], Zero::Base);
+        assert_eq!(s.start, 0.0);
+        assert!((s.end - 10.6).abs() < 1e-9);
+        assert!(span([f64::NAN, 1.0, 3.0], Zero::Free).start < 1.0);
+    }
+
+    #[test]
+    fn bands_break_where_the_interval_is_missing() {
+        let ci = |low: Option<f64>| MeanCi {
+            mean: 0.0,
+            low,
+            high: low.map(|l| l + 1.0),
+            n: 2,
+        };
+        let points = vec![
+            (0.0, ci(Some(0.0))),
+            (1.0, ci(Some(0.0))),
+            (2.0, ci(None)),
+            (3.0, ci(Some(1.0))),
+        ];
+        let runs = band_runs(&points);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].len(), 2);
+        assert_eq!(runs[1], vec![(3.0, 1.0, 2.0)]);
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line, as clap builds it. Nothing here does any work: `app` turns these raw
+//! arguments into validated objects and runs them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::runner::Shard;
+
+/// Monte Carlo simulator of freelancer bidding strategies on marketplaces that charge for
+/// proposals in tokens (Upwork's Connects).
+#[derive(Debug, Parser)]
+#[command(name = "connectsim", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario: replications in parallel, CSV results, a manifest and charts.
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (or names of embedded scenarios).
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<String>,
+    },
+    /// Redraw every chart (and the report) of a run directory from its CSV files alone.
+    Plot {
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+    },
+    /// Draw several runs on one chart and write a comparison table.
+    Compare {
+        #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
+        run_dirs: Vec<PathBuf>,
+        /// Where to write the comparison [default: output/compare]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Combine shard directories into the output of the unsharded run.
+    Merge {
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        shard_dirs: Vec<PathBuf>,
+        #[arg(long, required = true, value_name = "DIR")]
+        out: PathBuf,
+        /// Do not draw the charts.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Measure simulation throughput and thread scaling, and print a table.
+    Bench {
+        /// Scenario file or embedded name [default: the embedded default scenario]
+        #[arg(value_name = "SCENARIO")]
+        scenario: Option<String>,
+        /// Thread counts to measure, comma-separated [default: 1 and all cores]
+        #[arg(long, value_delimiter = ',', value_name = "LIST")]
+        threads: Option<Vec<usize>>,
+        /// Replications per measurement [default: 2 × the largest thread count]
+        #[arg(long, value_name = "N")]
+        replications: Option<u32>,
+    },
+    /// List the scenarios embedded in the binary.
+    Scenarios,
+}
+
+/// `connectsim run`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file or embedded name [default: the embedded default scenario]
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<String>,
+    /// Output directory [default: output/<scenario name>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications (overrides the scenario's run.replications)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Master seed (overrides run.seed)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]; results never depend on it
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Months to simulate (overrides run.months)
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..))]
+    pub months: Option<u32>,
+    /// Run only shard K of N (replications r with r % N == K); `merge` combines shards
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Also write agents.csv (one row per replication × agent)
+    #[arg(long)]
+    pub agents_csv: bool,
+    /// Do not draw the charts
+    #[arg(long)]
+    pub no_plots: bool,
+    /// No progress bar and no closing summary
+    #[arg(long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,325 @@
+//! The market (MODEL.md "Jobs"): job posts with their budget, tier, Connects cost and
+//! contract length, the client behind each post, and who notices a post.
+//!
+//! Each rule is a function named after it; the engine calls them in the order of the model.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Binomial, Distribution};
+
+use crate::ledger::Connects;
+use crate::random::chance;
+use crate::scenario::model::{HOURS_PER_DAY, HOURS_PER_MONTH, Jobs, Model, Tier};
+
+/// A job post and its client, as drawn at posting time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Job {
+    pub posted_at: f64,
+    pub category: usize,
+    pub budget_usd: f64,
+    pub tier: usize,
+    /// Connects to apply.
+    pub connects_cost: Connects,
+    pub contract_hours: f64,
+    pub client: Client,
+    /// The client's review time, hours.
+    pub review_at: f64,
+    /// `Some(time)` when the post violates the terms and is removed then (before the review).
+    pub removed_at: Option<f64>,
+    /// The post takes no new proposals from this time on (review, removal or a cap).
+    pub closes_at: f64,
+    /// The boost auction closes then.
+    pub auction_closes_at: f64,
+    /// Boosts are neither applied nor charged on this post.
+    pub placebo: bool,
+}
+
+/// A client as seen by freelancers, plus its latent quality.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Client {
+    /// Latent probability that the client hires at all.
+    pub quality: f64,
+    /// Earlier posts shown in its history, and how many of them hired.
+    pub history_posts: u32,
+    pub history_hired: u32,
+    pub verified: bool,
+}
+
+impl Client {
+    /// The displayed hire rate `k / n`; `None` for a new client (no history).
+    pub fn hire_rate(&self) -> Option<f64> {
+        (self.history_posts > 0)
+            .then(|| f64::from(self.history_hired) / f64::from(self.history_posts))
+    }
+}
+
+/// The Poisson arrival rate in the month containing `t`, posts per hour (seasonality applied).
+pub fn arrival_rate(jobs: &Jobs, t: f64) -> f64 {
+    let month = (t / HOURS_PER_MONTH).floor() as usize;
+    let season = if jobs.seasonality.is_empty() {
+        1.0
+    } else {
+        jobs.seasonality[month % jobs.seasonality.len()]
+    };
+    jobs.per_hour * season
+}
+
+/// The next arrival after `t` of a Poisson process whose rate is constant within each
+/// month, or `None` past `horizon`. Exact: a draw that crosses a month boundary restarts
+/// there with the next month's rate (the process is memoryless).
+pub fn next_arrival<R: Rng + ?Sized>(
+    jobs: &Jobs,
+    mut t: f64,
+    horizon: f64,
+    rng: &mut R,
+) -> Option<f64> {
+    while t < horizon {
+        let boundary = ((t / HOURS_PER_MONTH).floor() + 1.0) * HOURS_PER_MONTH;
+        let rate = arrival_rate(jobs, t);
+        if rate > 0.0 {
+            let u: f64 = rng.random();
+            let next = t - (1.0 - u).ln() / rate;
+            if next < boundary {
+                return (next < horizon).then_some(next);
+            }
+        }
+        t = boundary;
+    }
+    None
+}
+
+/// Draws the category from the weighted categories.
+pub fn draw_category<R: Rng + ?Sized>(jobs: &Jobs, rng: &mut R) -> usize {
+    let mut u: f64 = rng.random();
+    for (i, share) in jobs.category_shares.iter().enumerate() {
+        if u < *share {
+            return i;
+        }
+        u -= share;
+    }
+    jobs.category_shares.len() - 1
+}
+
+/// Draws the budget, clipped to the scenario's range.
+pub fn draw_budget<R: Rng + ?Sized>(jobs: &Jobs, rng: &mut R) -> f64 {
+    jobs.budget_usd
+        .sample(rng)
+        .clamp(jobs.budget_min_usd, jobs.budget_max_usd)
+}
+
+/// The size tier of a budget: the first tier whose upper bound exceeds it.
+pub fn size_tier(tiers: &[Tier], budget_usd: f64) -> usize {
+    tiers
+        .iter()
+        .position(|t| budget_usd < t.max_usd)
+        .unwrap_or(tiers.len() - 1)
+}
+
+/// The Connects cost: a uniform whole number in the tier's range, times the multiplier
+/// (rounded, at least 1).
+pub fn connects_cost<R: Rng + ?Sized>(tier: &Tier, multiplier: f64, rng: &mut R) -> Connects {
+    let base = rng.random_range(tier.connects_min..=tier.connects_max);
+    ((f64::from(base) * multiplier).round() as Connects).max(1)
+}
+
+/// Draws the client: latent quality, visible history, payment verification.
+pub fn draw_client<R: Rng + ?Sized>(model: &Model, rng: &mut R) -> Client {
+    let c = &model.clients;
+    let quality = c.quality.sample(rng);
+    let history_posts = c.history_posts.sample_count(rng);
+    let history_hired = if history_posts == 0 {
+        0
+    } else {
+        Binomial::new(u64::from(history_posts), quality).map_or(0, |b| b.sample(rng) as u32)
+    };
+    let verified = chance(rng, c.verified_base + c.verified_per_quality * quality);
+    Client {
+        quality,
+        history_posts,
+        history_hired,
+        verified,
+    }
+}
+
+/// Whether the post violates the terms: with the verified or unverified probability.
+pub fn violates_terms<R: Rng + ?Sized>(model: &Model, client: &Client, rng: &mut R) -> bool {
+    let c = &model.clients;
+    let p = if client.verified {
+        c.violation_prob_verified
+    } else {
+        c.violation_prob_unverified
+    };
+    chance(rng, p)
+}
+
+/// Posts a job at `t`: every draw of MODEL.md's "Jobs" section and the post's timeline
+/// (review, removal, close to proposals, auction close, placebo arm).
+pub fn post_job<R: Rng + ?Sized>(model: &Model, t: f64, rng: &mut R) -> Job {
+    let jobs = &model.jobs;
+    let category = draw_category(jobs, rng);
+    let budget_usd = draw_budget(jobs, rng);
+    let tier = size_tier(&model.tiers, budget_usd);
+    let connects_cost = connects_cost(&model.tiers[tier], jobs.connects_multiplier, rng);
+    let contract_hours = model.tiers[tier].contract_days.sample(rng) * HOURS_PER_DAY;
+    let client = draw_client(model, rng);
+    let review_at = t + model.review.delay_hours.sample(rng);
+    let removed_at = violates_terms(model, &client, rng)
+        .then(|| (t + model.clients.removal_delay_hours.sample(rng)).min(review_at));
+    let mut closes_at = removed_at.unwrap_or(review_at);
+    if let Some(h) = jobs.max_open_hours {
+        closes_at = closes_at.min(t + h);
+    }
+    let auction_closes_at = review_at.min(t + model.boost.max_auction_hours);
+    let placebo = model.boost.placebo_share > 0.0 && chance(rng, model.boost.placebo_share);
+    Job {
+        posted_at: t,
+        category,
+        budget_usd,
+        tier,
+        connects_cost,
+        contract_hours,
+        client,
+        review_at,
+        removed_at,
+        closes_at,
+        auction_closes_at,
+        placebo,
+    }
+}
+
+/// The notice probability of an agent: `min(1, posts_per_day / λ)`, λ the expected posts a
+/// day in its categories.
+pub fn notice_probability(posts_per_day: f64, lambda_per_day: f64) -> f64 {
+    if lambda_per_day <= 0.0 {
+        1.0
+    } else {
+        (posts_per_day / lambda_per_day).min(1.0)
+    }
+}
+
+/// Agents of one category that share a notice probability, for sampling noticers with
+/// geometric skips (cost proportional to the agents who notice).
+#[derive(Debug, Clone)]
+pub struct NoticeGroup {
+    pub probability: f64,
+    /// `ln(1 - p)`, for the skips.
+    ln_miss: f64,
+    pub agents: Vec<u32>,
+}
+
+impl NoticeGroup {
+    pub fn new(probability: f64, agents: Vec<u32>) -> NoticeGroup {
+        NoticeGroup {
+            probability,
+            ln_miss: (1.0 - probability).ln(),
+            agents,
+        }
+    }
+
+    /// Calls `f` on each agent that notices, each independently with the group's
+    /// probability, in list order.
+    #[inline]
+    pub fn for_each_noticer<R: Rng + ?Sized>(&self, rng: &mut R, mut f: impl FnMut(u32, &mut R)) {
+        let n = self.agents.len();
+        if self.probability >= 1.0 {
+            for &a in &self.agents {
+                f(a, rng);
+            }
+            return;
+        }
+        if self.probability <= 0.0 {
+            return;
+        }
+        let mut i = 0usize;
+        loop {
+            let u: f64 = rng.random();
+            let skip = ((1.0 - u).ln() / self.ln_miss).floor();
+            if skip >= (n - i) as f64 {
+                return;
+            }
+            i += skip as usize;
+            f(self.agents[i], rng);
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use rand::SeedableRng;
+    use rand::rngs::Xoshiro256PlusPlus;
+
+    fn model() -> Model {
+        Scenario::load("default").unwrap().model
+    }
+
+    #[test]
+    fn tiers_follow_the_first_upper_bound_above_the_budget() {
+        let m = model();
+        assert_eq!(size_tier(&m.tiers, 20.0), 0);
+        assert_eq!(size_tier(&m.tiers, 249.99), 0);
+        assert_eq!(size_tier(&m.tiers, 250.0), 1);
+        assert_eq!(size_tier(&m.tiers, 1000.0), 2);
+        assert_eq!(size_tier(&m.tiers, 50_000.0), 2);
+    }
+
+    #[test]
+    fn connects_cost_stays_in_the_tier_range_times_the_multiplier() {
+        let m = model();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..1000 {
+            let c = connects_cost(&m.tiers[1], 1.0, &mut rng);
+            assert!((6..=12).contains(&c));
+            let d = connects_cost(&m.tiers[0], 2.0, &mut rng);
+            assert!((4..=12).contains(&d) && d % 2 == 0);
+        }
+    }
+
+    #[test]
+    fn geometric_skips_notice_each_agent_with_the_probability() {
+        let group = NoticeGroup::new(0.05, (0..1000).collect());
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut counts = vec![0u32; 1000];
+        let trials = 2000;
+        for _ in 0..trials {
+            group.for_each_noticer(&mut rng, |a, _| counts[a as usize] += 1);
+        }
+        let total: u32 = counts.iter().sum();
+        // Binomial(2 000 000, 0.05): mean 100 000, sd ≈ 308.
+        assert!(
+            (f64::from(total) - 100_000.0).abs() < 4.0 * 308.0,
+            "{total}"
+        );
+        // No position is favoured: first and last hundred agents alike (sd ≈ 97 each).
+        let first: u32 = counts[..100].iter().sum();
+        let last: u32 = counts[900..].iter().sum();
+        assert!((f64::from(first) - f64::from(last)).abs() < 4.0 * 138.0);
+    }
+
+    #[test]
+    fn arrivals_are_poisson_with_seasonality() {
+        let mut m = model();
+        m.jobs.seasonality = vec![1.0, 0.0];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let horizon = 4.0 * HOURS_PER_MONTH;
+        let mut t = 0.0;
+        let mut per_month = [0u32; 4];
+        while let Some(next) = next_arrival(&m.jobs, t, horizon, &mut rng) {
+            per_month[(next / HOURS_PER_MONTH) as usize] += 1;
+            t = next;
+        }
+        // 120 a day for 30 days: mean 3600, sd 60; the second and fourth months are off.
+        assert_eq!((per_month[1], per_month[3]), (0, 0));
+        for m in [per_month[0], per_month[2]] {
+            assert!((f64::from(m) - 3600.0).abs() < 4.0 * 60.0, "{per_month:?}");
+        }
+    }
+
+    #[test]
+    fn notice_probability_matches_the_model_example() {
+        // 1.5 posts a day among 120 in 4 equal categories: λ = 30 for one category.
+        assert!((notice_probability(1.5, 30.0) - 0.05).abs() < 1e-12);
+        assert_eq!(notice_probability(1000.0, 30.0), 1.0);
+    }
+}

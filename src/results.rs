@@ -1,0 +1,497 @@
+//! The results of a run as rows: the CSV files' columns, the summary computed from them,
+//! and a run directory read back.
+//!
+//! The per-replication files (`strategy_monthly.csv`, `market_monthly.csv`,
+//! `agent_roi_quantiles.csv`, `boost_bids.csv`) are the raw results; everything else
+//! (`summary.csv`, `market_summary.csv`, the charts, comparisons) is computed from them
+//! alone, which is what lets `plot` redraw a run and `merge` combine shards exactly.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::stats::mean_ci;
+
+/// `strategy_monthly.csv`: one strategy in one month of one replication. Counts are for
+/// that month alone, but `connects_balance` (at the month's end, held Connects included)
+/// and `roi_cum` (months 0..=month).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StrategyMonthRow {
+    pub replication: u32,
+    pub month: u32,
+    pub strategy: String,
+    pub agents: u32,
+    /// Proposals made (paid and invited).
+    pub proposals: u64,
+    /// Proposals with a boost bid.
+    pub boosted: u64,
+    /// Boost bids that won a slot.
+    pub boost_wins: u64,
+    /// Free proposals answering an invitation.
+    pub invites_answered: u64,
+    pub interviews: u64,
+    pub hires: u64,
+    pub connects_granted: u64,
+    pub connects_bought: u64,
+    pub connects_spent: u64,
+    pub connects_refunded: u64,
+    pub connects_expired: u64,
+    pub connects_balance: u64,
+    /// USD paid for bundles.
+    pub usd_connects: f64,
+    /// USD paid in plan fees.
+    pub usd_plan: f64,
+    /// Value of contracts won, net of the fee.
+    pub usd_earned: f64,
+    /// Cumulative ROI; empty while the cost is 0.
+    pub roi_cum: Option<f64>,
+}
+
+/// `market_monthly.csv`: the market in one month of one replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MarketMonthRow {
+    pub replication: u32,
+    pub month: u32,
+    pub jobs_posted: u64,
+    /// Posts reviewed this month that ended in a hire.
+    pub jobs_hired: u64,
+    pub jobs_cancelled: u64,
+    pub jobs_expired: u64,
+    pub jobs_removed: u64,
+    /// Proposals made on posts of this month (paid and invited).
+    pub proposals: u64,
+    pub interviews: u64,
+    pub boost_bids: u64,
+    pub boost_wins: u64,
+    /// Mean Connects charged per winning bid; empty when none won.
+    pub mean_boost_price: Option<f64>,
+    /// USD of bundles bought by all agents.
+    pub platform_usd_connects: f64,
+    /// USD of plan fees.
+    pub platform_usd_plans: f64,
+    /// Posts (of this month) with at least one boost bid.
+    pub posts_with_boost_bids: u64,
+}
+
+/// `agent_roi_quantiles.csv`: the spread of per-agent ROI within one strategy in one
+/// replication, over the whole horizon (agents with a cost of 0 have no ROI).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentRoiRow {
+    pub replication: u32,
+    pub strategy: String,
+    pub agents: u32,
+    /// Agents whose cost is above 0 (the quantiles' sample).
+    pub agents_with_cost: u32,
+    /// Share of those whose ROI is above 0.
+    pub share_positive: Option<f64>,
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+/// `boost_bids.csv`: how many winning boost bids of each size (Connects charged) a month
+/// of a replication saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoostBidRow {
+    pub replication: u32,
+    pub month: u32,
+    /// Connects charged.
+    pub price: u32,
+    pub wins: u64,
+}
+
+/// The raw rows of a run (or of one replication), each file's rows in key order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    pub strategy_monthly: Vec<StrategyMonthRow>,
+    pub market_monthly: Vec<MarketMonthRow>,
+    pub agent_roi: Vec<AgentRoiRow>,
+    pub boost_bids: Vec<BoostBidRow>,
+    /// One row per agent, only when asked for.
+    pub agents: Vec<AgentRow>,
+    /// Proposals made (paid and invited).
+    pub proposals: u64,
+}
+
+impl Rows {
+    /// Appends another set of rows (a later replication's).
+    pub fn append(&mut self, mut other: Rows) {
+        self.strategy_monthly.append(&mut other.strategy_monthly);
+        self.market_monthly.append(&mut other.market_monthly);
+        self.agent_roi.append(&mut other.agent_roi);
+        self.boost_bids.append(&mut other.boost_bids);
+        self.agents.append(&mut other.agents);
+        self.proposals += other.proposals;
+    }
+}
+
+/// `summary.csv`: a strategy's metric over the whole horizon, across replications.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub strategy: String,
+    pub metric: String,
+    pub mean: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// Replications behind the mean (those where the metric is defined).
+    pub replications: u32,
+}
+
+/// `market_summary.csv`: a market metric across replications, next to its calibration target.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MarketSummaryRow {
+    pub metric: String,
+    pub mean: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub replications: u32,
+}
+
+/// A strategy's totals over the horizon in one replication, from its monthly rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrategyTotals {
+    pub agents: u32,
+    pub proposals: u64,
+    pub invites_answered: u64,
+    pub interviews: u64,
+    pub hires: u64,
+    pub boost_wins: u64,
+    pub connects_spent: u64,
+    pub connects_refunded: u64,
+    pub connects_expired: u64,
+    pub usd_connects: f64,
+    pub usd_plan: f64,
+    pub usd_earned: f64,
+    /// Months of agent presence are not in the CSV; bundle spending per agent-month uses
+    /// the horizon's months.
+    pub months: u32,
+}
+
+impl StrategyTotals {
+    /// Cost in USD: Connects used (spent − refunded) valued at the price, plus plan fees.
+    pub fn cost_usd(&self, price_usd: f64) -> f64 {
+        (self.connects_spent as f64 - self.connects_refunded as f64) * price_usd + self.usd_plan
+    }
+
+    /// ROI = (earned − cost) / cost; `None` when the cost is 0.
+    pub fn roi(&self, price_usd: f64) -> Option<f64> {
+        ratio(
+            self.usd_earned - self.cost_usd(price_usd),
+            self.cost_usd(price_usd),
+        )
+    }
+}
+
+/// `a / b`, or `None` when `b` is 0.
+pub fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b != 0.0).then(|| a / b)
+}
+
+/// Sums each (replication, strategy)'s monthly rows, in key order.
+pub fn strategy_totals(rows: &[StrategyMonthRow]) -> BTreeMap<(u32, String), StrategyTotals> {
+    let mut out: BTreeMap<(u32, String), StrategyTotals> = BTreeMap::new();
+    for r in rows {
+        let t = out.entry((r.replication, r.strategy.clone())).or_default();
+        t.agents = r.agents;
+        t.proposals += r.proposals;
+        t.invites_answered += r.invites_answered;
+        t.interviews += r.interviews;
+        t.hires += r.hires;
+        t.boost_wins += r.boost_wins;
+        t.connects_spent += r.connects_spent;
+        t.connects_refunded += r.connects_refunded;
+        t.connects_expired += r.connects_expired;
+        t.usd_connects += r.usd_connects;
+        t.usd_plan += r.usd_plan;
+        t.usd_earned += r.usd_earned;
+        t.months = t.months.max(r.month + 1);
+    }
+    out
+}
+
+/// The metrics of `summary.csv`, in order: (name, value of one replication's totals).
+type Metric = (&'static str, fn(&StrategyTotals, f64) -> Option<f64>);
+
+/// Every metric of `summary.csv`. Ratios are computed per replication, then averaged.
+pub const METRICS: &[Metric] = &[
+    ("roi", |t, p| t.roi(p)),
+    ("cash_roi", |t, _| {
+        let paid = t.usd_connects + t.usd_plan;
+        ratio(t.usd_earned - paid, paid)
+    }),
+    ("earned_per_agent", |t, _| {
+        ratio(t.usd_earned, t.agents as f64)
+    }),
+    ("cost_per_agent", |t, p| {
+        ratio(t.cost_usd(p), t.agents as f64)
+    }),
+    ("usd_paid_per_agent", |t, _| {
+        ratio(t.usd_connects + t.usd_plan, t.agents as f64)
+    }),
+    ("usd_bundles_per_agent_month", |t, _| {
+        ratio(t.usd_connects, t.agents as f64 * t.months as f64)
+    }),
+    ("proposals_per_agent", |t, _| {
+        ratio(t.proposals as f64, t.agents as f64)
+    }),
+    ("proposals_per_agent_month", |t, _| {
+        ratio(t.proposals as f64, t.agents as f64 * t.months as f64)
+    }),
+    ("invites_answered_per_agent", |t, _| {
+        ratio(t.invites_answered as f64, t.agents as f64)
+    }),
+    ("interviews_per_agent", |t, _| {
+        ratio(t.interviews as f64, t.agents as f64)
+    }),
+    ("hires_per_agent", |t, _| {
+        ratio(t.hires as f64, t.agents as f64)
+    }),
+    ("boost_wins_per_agent", |t, _| {
+        ratio(t.boost_wins as f64, t.agents as f64)
+    }),
+    ("interview_rate", |t, _| {
+        ratio(t.interviews as f64, t.proposals as f64)
+    }),
+    ("hire_rate", |t, _| {
+        ratio(t.hires as f64, t.proposals as f64)
+    }),
+    ("cost_per_hire_usd", |t, p| {
+        ratio(t.cost_usd(p), t.hires as f64)
+    }),
+    ("connects_expired_per_agent", |t, _| {
+        ratio(t.connects_expired as f64, t.agents as f64)
+    }),
+];
+
+/// `summary.csv` from the monthly rows: for each strategy (by name) and metric, the mean
+/// and 95% interval across the replications where the metric is defined.
+pub fn summarize(rows: &[StrategyMonthRow], price_usd: f64) -> Vec<SummaryRow> {
+    let totals = strategy_totals(rows);
+    let mut by_strategy: BTreeMap<&str, Vec<&StrategyTotals>> = BTreeMap::new();
+    for ((_, name), t) in &totals {
+        by_strategy.entry(name).or_default().push(t);
+    }
+    let mut out = Vec::new();
+    for (name, reps) in by_strategy {
+        for (metric, f) in METRICS {
+            let values: Vec<f64> = reps
+                .iter()
+                .filter_map(|t| f(t, price_usd))
+                .filter(|v| v.is_finite())
+                .collect();
+            out.push(summary_row(name, metric, &values));
+        }
+    }
+    out
+}
+
+fn summary_row(strategy: &str, metric: &str, values: &[f64]) -> SummaryRow {
+    let ci = mean_ci(values);
+    SummaryRow {
+        strategy: strategy.to_string(),
+        metric: metric.to_string(),
+        mean: ci.map(|c| c.mean),
+        ci_low: ci.and_then(|c| c.low),
+        ci_high: ci.and_then(|c| c.high),
+        replications: values.len() as u32,
+    }
+}
+
+/// The market's metrics over the horizon, per replication: (name, value).
+pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static str, Option<f64>)>> {
+    let mut sums: BTreeMap<u32, MarketMonthRow> = BTreeMap::new();
+    let mut price_weighted: BTreeMap<u32, f64> = BTreeMap::new();
+    for r in rows {
+        let s = sums.entry(r.replication).or_default();
+        s.jobs_posted += r.jobs_posted;
+        s.jobs_hired += r.jobs_hired;
+        s.jobs_cancelled += r.jobs_cancelled;
+        s.jobs_expired += r.jobs_expired;
+        s.jobs_removed += r.jobs_removed;
+        s.proposals += r.proposals;
+        s.interviews += r.interviews;
+        s.boost_bids += r.boost_bids;
+        s.boost_wins += r.boost_wins;
+        s.posts_with_boost_bids += r.posts_with_boost_bids;
+        s.platform_usd_connects += r.platform_usd_connects;
+        s.platform_usd_plans += r.platform_usd_plans;
+        *price_weighted.entry(r.replication).or_default() +=
+            r.mean_boost_price.unwrap_or(0.0) * r.boost_wins as f64;
+    }
+    sums.into_iter()
+        .map(|(rep, s)| {
+            let posted = s.jobs_posted as f64;
+            let metrics = vec![
+                ("proposals_per_post", ratio(s.proposals as f64, posted)),
+                (
+                    "interview_rate",
+                    ratio(s.interviews as f64, s.proposals as f64),
+                ),
+                ("hire_share_of_posts", ratio(s.jobs_hired as f64, posted)),
+                (
+                    "cancel_share_of_posts",
+                    ratio(s.jobs_cancelled as f64, posted),
+                ),
+                (
+                    "removed_share_of_posts",
+                    ratio(s.jobs_removed as f64, posted),
+                ),
+                (
+                    "boosted_share_of_posts",
+                    ratio(s.posts_with_boost_bids as f64, posted),
+                ),
+                (
+                    "mean_boost_price",
+                    ratio(price_weighted[&rep], s.boost_wins as f64),
+                ),
+                (
+                    "platform_usd_per_month",
+                    ratio(
+                        s.platform_usd_connects + s.platform_usd_plans,
+                        rows.iter().filter(|r| r.replication == rep).count() as f64,
+                    ),
+                ),
+            ];
+            (rep, metrics)
+        })
+        .collect()
+}
+
+/// `market_summary.csv` from the monthly market rows.
+pub fn summarize_market(rows: &[MarketMonthRow]) -> Vec<MarketSummaryRow> {
+    let per_rep = market_metrics(rows);
+    let Some(names) = per_rep
+        .values()
+        .next()
+        .map(|m| m.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+    else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let values: Vec<f64> = per_rep
+                .values()
+                .filter_map(|m| m[i].1)
+                .filter(|v| v.is_finite())
+                .collect();
+            let row = summary_row("", name, &values);
+            MarketSummaryRow {
+                metric: row.metric,
+                mean: row.mean,
+                ci_low: row.ci_low,
+                ci_high: row.ci_high,
+                replications: row.replications,
+            }
+        })
+        .collect()
+}
+
+/// The names of a run directory's files.
+pub mod files {
+    pub const MANIFEST: &str = "manifest.json";
+    pub const STRATEGY_MONTHLY: &str = "strategy_monthly.csv";
+    pub const MARKET_MONTHLY: &str = "market_monthly.csv";
+    pub const SUMMARY: &str = "summary.csv";
+    pub const MARKET_SUMMARY: &str = "market_summary.csv";
+    pub const AGENT_ROI: &str = "agent_roi_quantiles.csv";
+    pub const BOOST_BIDS: &str = "boost_bids.csv";
+    pub const AGENTS: &str = "agents.csv";
+}
+
+/// A run directory's CSV files read back (for `plot`, `compare` and `merge`).
+#[derive(Debug, Clone)]
+pub struct RunData {
+    pub dir: PathBuf,
+    /// The scenario's name, from the manifest.
+    pub scenario: String,
+    pub strategy_monthly: Vec<StrategyMonthRow>,
+    pub market_monthly: Vec<MarketMonthRow>,
+    pub agent_roi: Vec<AgentRoiRow>,
+    pub boost_bids: Vec<BoostBidRow>,
+    pub summary: Vec<SummaryRow>,
+}
+
+/// A run directory that cannot be read: which file, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct RunDirError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Reads every CSV file of a run of `a run directory, with the scenario name from its manifest.
+pub fn read_run_dir(dir: &Path) -> Result<RunData, RunDirError> {
+    let manifest_path = dir.join(files::MANIFEST);
+    let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|message| RunDirError {
+            path: manifest_path.clone(),
+            message: format!("cannot read the run's manifest: {message}"),
+        })?;
+    let scenario = manifest["scenario"]["name"]
+        .as_str()
+        .unwrap_or("unnamed")
+        .to_string();
+    Ok(RunData {
+        dir: dir.to_path_buf(),
+        scenario,
+        strategy_monthly: read_csv(&dir.join(files::STRATEGY_MONTHLY))?,
+        market_monthly: read_csv(&dir.join(files::MARKET_MONTHLY))?,
+        agent_roi: read_csv(&dir.join(files::AGENT_ROI))?,
+        boost_bids: read_csv(&dir.join(files::BOOST_BIDS))?,
+        summary: read_csv(&dir.join(files::SUMMARY))?,
+    })
+}
+
+/// Reads a CSV file of rows of type `T`.
+pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, RunDirError> {
+    let err = |message: String| RunDirError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| err(format!("not a valid connectsim CSV file: {e}")))
+}
+
+/// `agents.csv` (with `--agents-csv`): one agent over the whole horizon of a replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentRow {
+    pub replication: u32,
+    pub agent: u32,
+    pub strategy: String,
+    /// Its categories, separated by `;`.
+    pub categories: String,
+    pub skill: f64,
+    /// Day of joining.
+    pub joined_day: f64,
+    pub proposals: u64,
+    pub invites_answered: u64,
+    pub interviews: u64,
+    pub hires: u64,
+    /// Contracts completed by the horizon.
+    pub completed: u32,
+    pub reputation: f64,
+    pub connects_granted: u64,
+    pub connects_bought: u64,
+    pub connects_spent: u64,
+    pub connects_refunded: u64,
+    pub connects_expired: u64,
+    pub connects_balance: u64,
+    pub usd_connects: f64,
+    pub usd_plan: f64,
+    pub usd_earned: f64,
+    /// (spent − refunded) × price + plan fees.
+    pub cost_usd: f64,
+    /// Empty when the cost is 0.
+    pub roi: Option<f64>,
+}
