@@ -161,9 +161,15 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} {pos}/{len} replications [{bar:30}] {per_sec} · {eta} left",
+            "{spinner} {pos}/{len} replications [{bar:30}] {rate} · {eta} left",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.2} replications/s", state.per_sec());
+            },
+        )
         .progress_chars("=> "),
     );
     bar
@@ -256,10 +262,11 @@ fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
     );
     println!("Results in {}", out.display());
     println!(
-        "{} proposals in {:.1} s on {} threads: {:.0} proposals/s",
+        "{} proposals in {:.1} s on {} thread{}: {:.0} proposals/s",
         manifest.proposals_simulated,
         manifest.wall_seconds,
         manifest.threads,
+        if manifest.threads == 1 { "" } else { "s" },
         manifest.proposals_per_second
     );
 }
