@@ -59,11 +59,12 @@ pub fn run(cli: Cli) -> Outcome {
             replications,
         } => bench_command(scenario.as_deref(), threads, replications),
         Command::Scenarios => {
+            let width = EMBEDDED.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (name, text) in EMBEDDED {
                 let description = scenario::load(name)
                     .map(|l| l.file.description)
                     .unwrap_or_else(|_| text.lines().next().unwrap_or("").to_string());
-                println!("{name:<14} {description}");
+                println!("{name:<width$}  {description}");
             }
             Ok(())
         }

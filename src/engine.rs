@@ -110,6 +110,9 @@ struct Proposal {
     invited: bool,
     /// Boost bid held in escrow (0: none).
     bid: Connects,
+    /// The agent meant to boost (whether or not the bid was held: placebo posts, late
+    /// submissions), for the boost experiment.
+    meant_to_boost: bool,
     /// Ranges into the post's pieces: base cost paid, hold, boost charge.
     paid: (u32, u32),
     held: (u32, u32),
@@ -507,11 +510,9 @@ impl<'m> Sim<'m> {
             return;
         }
         let price = model.connects.price_usd;
-        let bid = if job.placebo {
-            0
-        } else {
-            boost_bid(s, job, price, model.boost.min_bid)
-        };
+        // The intended bid, on placebo posts too: the agent cannot tell them apart, so both
+        // arms of the experiment get the same decisions.
+        let bid = boost_bid(s, job, price, model.boost.min_bid);
         let needed = job
             .connects_cost
             .saturating_add(bid)
@@ -619,6 +620,7 @@ impl<'m> Sim<'m> {
             quality: c.quality,
             invited: c.invited,
             bid: 0,
+            meant_to_boost: c.bid > 0,
             paid: (0, 0),
             held: (0, 0),
             charged: (0, 0),
@@ -629,7 +631,7 @@ impl<'m> Sim<'m> {
             self.activity[id].invites_answered += 1;
         } else {
             let s = &model.strategies[self.agents[id].strategy];
-            let bid = if c.submitted < job.auction_closes_at {
+            let bid = if !job.placebo && c.submitted < job.auction_closes_at {
                 c.bid
             } else {
                 0
@@ -857,6 +859,7 @@ impl<'m> Sim<'m> {
             }
             None => self.market[month].jobs_expired += 1,
         }
+        self.count_boost_arms(post, job, hired, month);
         self.learn(post, job, hired);
     }
 
@@ -888,6 +891,26 @@ impl<'m> Sim<'m> {
         a.active -= 1;
         a.completed += 1;
         a.reputation = 1.0 - base.powi(a.completed as i32);
+    }
+
+    /// The boost experiment: proposals meant to be boosted, and their hires, on ordinary
+    /// posts (the boost arm) and on placebo posts (the placebo arm), counted at the review.
+    fn count_boost_arms(&mut self, post: u32, job: &Job, hired: Option<u32>, month: usize) {
+        let m = &mut self.market[month];
+        for pr in self.posts[post as usize]
+            .proposals
+            .iter()
+            .filter(|p| p.meant_to_boost)
+        {
+            let hire = u64::from(hired == Some(pr.agent));
+            if job.placebo {
+                m.placebo_arm_proposals += 1;
+                m.placebo_arm_hires += hire;
+            } else {
+                m.boost_arm_proposals += 1;
+                m.boost_arm_hires += hire;
+            }
+        }
     }
 
     /// The auto-bidder's update: each paid proposal to a reviewed post is a success if its
@@ -1295,6 +1318,26 @@ boost = { fixed = { connects = 5 } }
         let m = model_boost_patch("pricing = \"second\"");
         let (t, ..) = one_post(&m, job(1.0, None));
         assert_eq!(t.spent, 8 + 1);
+    }
+
+    #[test]
+    fn a_placebo_post_neither_holds_nor_charges_the_bid_but_counts_the_arm() {
+        let mut j = job(1.0, None);
+        j.placebo = true;
+        let (t, balance, act, market) = one_post(&model(""), j);
+        assert_eq!((t.spent, t.refunded), (8, 0));
+        assert_eq!(balance, 110 - 8);
+        assert_eq!((act.boosted, act.boost_wins, act.hires), (0, 0, 1));
+        assert_eq!(
+            (market[0].placebo_arm_proposals, market[0].placebo_arm_hires),
+            (1, 1)
+        );
+        assert_eq!(market[0].boost_arm_proposals, 0);
+        let (.., market) = one_post(&model(""), job(1.0, None));
+        assert_eq!(
+            (market[0].boost_arm_proposals, market[0].boost_arm_hires),
+            (1, 1)
+        );
     }
 
     #[test]

@@ -72,6 +72,17 @@ pub struct MarketMonthRow {
     pub platform_usd_plans: f64,
     /// Posts (of this month) with at least one boost bid.
     pub posts_with_boost_bids: u64,
+    /// The boost experiment (`boost.placebo_share` > 0), by review month: proposals meant to
+    /// be boosted on ordinary posts, and their hires ...
+    #[serde(default)]
+    pub boost_arm_proposals: u64,
+    #[serde(default)]
+    pub boost_arm_hires: u64,
+    /// ... and on placebo posts (bids neither applied nor charged), and their hires.
+    #[serde(default)]
+    pub placebo_arm_proposals: u64,
+    #[serde(default)]
+    pub placebo_arm_hires: u64,
 }
 
 /// `agent_roi_quantiles.csv`: the spread of per-agent ROI within one strategy in one
@@ -317,6 +328,10 @@ pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static st
         s.boost_bids += r.boost_bids;
         s.boost_wins += r.boost_wins;
         s.posts_with_boost_bids += r.posts_with_boost_bids;
+        s.boost_arm_proposals += r.boost_arm_proposals;
+        s.boost_arm_hires += r.boost_arm_hires;
+        s.placebo_arm_proposals += r.placebo_arm_proposals;
+        s.placebo_arm_hires += r.placebo_arm_hires;
         s.platform_usd_connects += r.platform_usd_connects;
         s.platform_usd_plans += r.platform_usd_plans;
         *price_weighted.entry(r.replication).or_default() +=
@@ -344,6 +359,7 @@ pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static st
                     "boosted_share_of_posts",
                     ratio(s.posts_with_boost_bids as f64, posted),
                 ),
+                ("boost_hire_lift", boost_hire_lift(&s)),
                 (
                     "mean_boost_price",
                     ratio(price_weighted[&rep], s.boost_wins as f64),
@@ -359,6 +375,15 @@ pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static st
             (rep, metrics)
         })
         .collect()
+}
+
+/// The boost experiment's effect: the hire rate of proposals meant to be boosted on ordinary
+/// posts over that on placebo posts, minus 1 (0.3 = hired 30% more often); `None` without
+/// both arms.
+fn boost_hire_lift(s: &MarketMonthRow) -> Option<f64> {
+    let boosted = ratio(s.boost_arm_hires as f64, s.boost_arm_proposals as f64)?;
+    let placebo = ratio(s.placebo_arm_hires as f64, s.placebo_arm_proposals as f64)?;
+    ratio(boosted, placebo).map(|r| r - 1.0)
 }
 
 /// `market_summary.csv` from the monthly market rows.

@@ -29,6 +29,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../scenarios/upwork-2021.toml"),
     ),
     ("smoke", include_str!("../../scenarios/smoke.toml")),
+    (
+        "boost-experiment",
+        include_str!("../../scenarios/boost-experiment.toml"),
+    ),
+    ("capped", include_str!("../../scenarios/capped.toml")),
 ];
 
 /// How many `extends` links a scenario may follow (a guard against cycles).
