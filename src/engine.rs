@@ -100,19 +100,13 @@ struct Cumulative {
     balance: u64,
 }
 
-/// A proposal on a post.
+/// A proposal on a post: the decision it was made from, and what it paid.
 #[derive(Debug, Clone, Copy)]
 struct Proposal {
-    agent: u32,
-    submitted: f64,
-    fit: f64,
-    quality: f64,
-    invited: bool,
-    /// Boost bid held in escrow (0: none).
-    bid: Connects,
-    /// The agent meant to boost (whether or not the bid was held: placebo posts, late
-    /// submissions), for the boost experiment.
-    meant_to_boost: bool,
+    made: Candidate,
+    /// Boost bid held in escrow (0: none; `made.bid` is the bid the agent meant, which a
+    /// placebo post or a late submission leaves unheld).
+    held_bid: Connects,
     /// Ranges into the post's pieces: base cost paid, hold, boost charge.
     paid: (u32, u32),
     held: (u32, u32),
@@ -128,6 +122,7 @@ struct Candidate {
     fit: f64,
     quality: f64,
     invited: bool,
+    /// The boost bid the agent means to place (0: none).
     bid: Connects,
 }
 
@@ -403,7 +398,7 @@ impl<'m> Sim<'m> {
         let has_bids = self.posts[post as usize]
             .proposals
             .iter()
-            .any(|p| p.bid > 0);
+            .any(|p| p.held_bid > 0);
         if has_bids {
             self.market[month].posts_with_boost_bids += 1;
         }
@@ -614,13 +609,8 @@ impl<'m> Sim<'m> {
         let id = c.agent as usize;
         let month = self.month_of(t);
         let mut proposal = Proposal {
-            agent: c.agent,
-            submitted: c.submitted,
-            fit: c.fit,
-            quality: c.quality,
-            invited: c.invited,
-            bid: 0,
-            meant_to_boost: c.bid > 0,
+            made: c,
+            held_bid: 0,
             paid: (0, 0),
             held: (0, 0),
             charged: (0, 0),
@@ -667,7 +657,7 @@ impl<'m> Sim<'m> {
             }
             proposal.paid = (start, p.pieces.len() as u32);
             if bid > 0 && ledger.hold(bid, t, &mut p.pieces).is_ok() {
-                proposal.bid = bid;
+                proposal.held_bid = bid;
                 proposal.held = (proposal.paid.1, p.pieces.len() as u32);
                 self.activity[id].boosted += 1;
                 self.market[month].boost_bids += 1;
@@ -689,11 +679,11 @@ impl<'m> Sim<'m> {
         p.auction_open = false;
         self.bids.clear();
         for (i, pr) in p.proposals.iter().enumerate() {
-            if pr.bid > 0 {
+            if pr.held_bid > 0 {
                 self.bids.push(Bid {
                     proposal: i as u32,
-                    connects: pr.bid,
-                    submitted: pr.submitted,
+                    connects: pr.held_bid,
+                    submitted: pr.made.submitted,
                 });
             }
         }
@@ -712,10 +702,10 @@ impl<'m> Sim<'m> {
         }
         for i in 0..p.proposals.len() {
             let pr = p.proposals[i];
-            if pr.bid == 0 {
+            if pr.held_bid == 0 {
                 continue;
             }
-            let id = pr.agent as usize;
+            let id = pr.made.agent as usize;
             self.catch_up(id, t, true);
             let hold = &p.pieces[pr.held.0 as usize..pr.held.1 as usize];
             match pr.boost_slot.and_then(|slot| self.wins.get(slot as usize)) {
@@ -742,8 +732,8 @@ impl<'m> Sim<'m> {
     /// Releases every hold of a post whose auction never closed (a removed post).
     fn release_all_holds(&mut self, post: u32, t: f64) {
         let p = std::mem::take(&mut self.posts[post as usize]);
-        for pr in p.proposals.iter().filter(|pr| pr.bid > 0) {
-            let id = pr.agent as usize;
+        for pr in p.proposals.iter().filter(|pr| pr.held_bid > 0) {
+            let id = pr.made.agent as usize;
             self.catch_up(id, t, true);
             self.ledgers[id].release_hold(&p.pieces[pr.held.0 as usize..pr.held.1 as usize], t);
         }
@@ -753,8 +743,8 @@ impl<'m> Sim<'m> {
     /// Refunds everything paid for a post: base costs and boost charges.
     fn refund_post(&mut self, post: u32, t: f64) {
         let p = std::mem::take(&mut self.posts[post as usize]);
-        for pr in p.proposals.iter().filter(|pr| !pr.invited) {
-            let id = pr.agent as usize;
+        for pr in p.proposals.iter().filter(|pr| !pr.made.invited) {
+            let id = pr.made.agent as usize;
             self.catch_up(id, t, true);
             let ledger = &mut self.ledgers[id];
             ledger.refund(&p.pieces[pr.paid.0 as usize..pr.paid.1 as usize], t);
@@ -804,12 +794,12 @@ impl<'m> Sim<'m> {
         for (i, pr) in self.posts[post as usize].proposals.iter().enumerate() {
             self.shown.push(Shown {
                 proposal: i as u32,
-                submitted: pr.submitted,
-                fit: pr.fit,
-                reputation: self.agents[pr.agent as usize].reputation,
-                quality: pr.quality,
+                submitted: pr.made.submitted,
+                fit: pr.made.fit,
+                reputation: self.agents[pr.made.agent as usize].reputation,
+                quality: pr.made.quality,
                 boost_slot: pr.boost_slot,
-                invited: pr.invited,
+                invited: pr.made.invited,
             });
         }
         display_order(&mut self.shown, review);
@@ -821,7 +811,7 @@ impl<'m> Sim<'m> {
         });
         let proposals = std::mem::take(&mut self.posts[post as usize].proposals);
         for k in 0..self.interviewed.len() {
-            let id = proposals[self.interviewed[k].1 as usize].agent as usize;
+            let id = proposals[self.interviewed[k].1 as usize].made.agent as usize;
             self.activity[id].interviews += 1;
             self.market[month].interviews += 1;
             if let Some(bonus) = model.connects.interview_bonus {
@@ -842,7 +832,7 @@ impl<'m> Sim<'m> {
             hired = self
                 .interviewed
                 .iter()
-                .map(|&(_, i)| proposals[i as usize].agent)
+                .map(|&(_, i)| proposals[i as usize].made.agent)
                 .find(|&a| self.agents[a as usize].active < model.population.capacity);
         }
         self.posts[post as usize].proposals = proposals;
@@ -900,9 +890,9 @@ impl<'m> Sim<'m> {
         for pr in self.posts[post as usize]
             .proposals
             .iter()
-            .filter(|p| p.meant_to_boost)
+            .filter(|p| p.made.bid > 0)
         {
-            let hire = u64::from(hired == Some(pr.agent));
+            let hire = u64::from(hired == Some(pr.made.agent));
             if job.placebo {
                 m.placebo_arm_proposals += 1;
                 m.placebo_arm_hires += hire;
@@ -917,13 +907,13 @@ impl<'m> Sim<'m> {
     /// agent was hired, else a failure, in the agent's (category, tier) posterior.
     fn learn(&mut self, post: u32, job: &Job, hired: Option<u32>) {
         for pr in &self.posts[post as usize].proposals {
-            if pr.invited {
+            if pr.made.invited {
                 continue;
             }
-            if let Some(offset) = self.agents[pr.agent as usize].learner {
+            if let Some(offset) = self.agents[pr.made.agent as usize].learner {
                 let k = offset + job.category * self.model.tiers.len() + job.tier;
                 let segment = &mut self.learner_arena[k];
-                if hired == Some(pr.agent) {
+                if hired == Some(pr.made.agent) {
                     segment.0 += 1.0;
                 } else {
                     segment.1 += 1.0;
