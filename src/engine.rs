@@ -1177,6 +1177,9 @@ mod tests {
 
     /// One agent in one category, noticing every post, applying to everything, a fixed
     /// 5-Connect boost; clients always examine and always interview.
+    /// (proposals, Connects spent, hires, posts) of smoke replication 0, seed 42.
+    const PINNED: (u64, u64, u64, u64) = (15_679, 127_532, 270, 707);
+
     const ONE_AGENT: &str = r#"
 extends = "default"
 name = "one-agent"
@@ -1402,6 +1405,18 @@ capacity = 1
             steps > 1000 && refunded > 0,
             "{steps} steps, {refunded} refunded"
         );
+    }
+
+    /// Value stability: replication 0 of `smoke` under seed 42, pinned. A change here means
+    /// the model's output changed: intended (a new rule, a new draw) or not.
+    #[test]
+    fn smoke_replication_zero_is_pinned() {
+        let model = Scenario::load("smoke").unwrap().model;
+        let rows = simulate(&model, 0, false);
+        let spent: u64 = rows.strategy_monthly.iter().map(|r| r.connects_spent).sum();
+        let hires: u64 = rows.strategy_monthly.iter().map(|r| r.hires).sum();
+        let posted: u64 = rows.market_monthly.iter().map(|r| r.jobs_posted).sum();
+        assert_eq!((rows.proposals, spent, hires, posted), PINNED);
     }
 
     #[test]
