@@ -196,6 +196,8 @@ fn write_run(
             market_monthly: rows.market_monthly.clone(),
             agent_roi: rows.agent_roi.clone(),
             boost_bids: rows.boost_bids.clone(),
+            post_proposals: rows.post_proposals.clone(),
+            agent_spend: rows.agent_spend.clone(),
             summary: summarize(&rows.strategy_monthly, manifest.scenario.price_usd),
         };
         draw_run(&data, out)?;
@@ -365,6 +367,10 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
             .extend(read_csv(&read(files::AGENT_ROI)).map_err(Failure::bad_input)?);
         rows.boost_bids
             .extend(read_csv(&read(files::BOOST_BIDS)).map_err(Failure::bad_input)?);
+        rows.post_proposals
+            .extend(read_csv(&read(files::POST_PROPOSALS)).map_err(Failure::bad_input)?);
+        rows.agent_spend
+            .extend(read_csv(&read(files::AGENT_SPEND)).map_err(Failure::bad_input)?);
         if agents {
             rows.agents
                 .extend(read_csv(&read(files::AGENTS)).map_err(Failure::bad_input)?);
@@ -376,6 +382,8 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
     rows.market_monthly.sort_by_key(|r| r.replication);
     rows.agent_roi.sort_by_key(|r| r.replication);
     rows.boost_bids.sort_by_key(|r| r.replication);
+    rows.post_proposals.sort_by_key(|r| r.replication);
+    rows.agent_spend.sort_by_key(|r| r.replication);
     rows.agents.sort_by_key(|r| r.replication);
     rows.proposals = manifests.iter().map(|m| m.proposals_simulated).sum();
     let wall_seconds: f64 = manifests.iter().map(|m| m.wall_seconds).sum();

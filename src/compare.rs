@@ -507,6 +507,8 @@ mod tests {
             market_monthly: Vec::new(),
             agent_roi: Vec::new(),
             boost_bids: Vec::new(),
+            post_proposals: Vec::new(),
+            agent_spend: Vec::new(),
             summary: Vec::new(),
         }
     }

@@ -85,6 +85,8 @@ pub fn run_files(
         (files::MARKET_MONTHLY, csv_bytes(&rows.market_monthly)?),
         (files::AGENT_ROI, csv_bytes(&rows.agent_roi)?),
         (files::BOOST_BIDS, csv_bytes(&rows.boost_bids)?),
+        (files::POST_PROPOSALS, csv_bytes(&rows.post_proposals)?),
+        (files::AGENT_SPEND, csv_bytes(&rows.agent_spend)?),
         (
             files::SUMMARY,
             csv_bytes(&summarize(&rows.strategy_monthly, price))?,

@@ -107,6 +107,10 @@ struct BonusGrant {
 pub struct Ledger {
     /// Non-empty lots, sorted by strictly increasing expiry.
     lots: Vec<Lot>,
+    /// The first lot's expiry (infinite without lots; 0 in a `Default` ledger until its
+    /// first operation), kept beside the lots so that the frequent "has anything expired?"
+    /// needs no look at them.
+    first_expiry: Hours,
     /// Sum of `lots[..].amount`, kept so that `available()` is O(1).
     in_lots: Connects,
     /// Connects in escrow for boost bids: in the balance, not in any lot.
@@ -121,7 +125,16 @@ pub struct Ledger {
 impl Ledger {
     /// An empty ledger: no lots, nothing held, all totals 0.
     pub fn new() -> Self {
-        Self::default()
+        Ledger {
+            first_expiry: Hours::INFINITY,
+            ..Self::default()
+        }
+    }
+
+    /// Keeps [`Ledger::first_expiry`] in step after the lots changed.
+    #[inline]
+    fn sync_first(&mut self) {
+        self.first_expiry = self.lots.first().map_or(Hours::INFINITY, |l| l.expires_at);
     }
 
     /// Connects the agent owns (in lots plus held for boost bids), as of the last operation.
@@ -183,15 +196,30 @@ impl Ledger {
     /// fate is settled when the hold is charged or released).
     #[inline]
     pub fn expire_until(&mut self, now: Hours) -> Connects {
+        self.expire_where(|expires_at| expires_at <= now)
+    }
+
+    /// Expires the lots with `expires_at < end` only: the state at the very end of a period
+    /// that ends at `end` (a lot expiring exactly at `end` expires in the next period).
+    pub fn expire_before(&mut self, end: Hours) -> Connects {
+        self.expire_where(|expires_at| expires_at < end)
+    }
+
+    fn expire_where(&mut self, stale: impl Fn(Hours) -> bool) -> Connects {
+        if !stale(self.first_expiry) {
+            return 0;
+        }
         let stale = self
             .lots
             .iter()
-            .take_while(|lot| lot.expires_at <= now)
+            .take_while(|lot| stale(lot.expires_at))
             .count();
         if stale == 0 {
+            self.sync_first();
             return 0;
         }
         let lost: Connects = self.lots.drain(..stale).map(|lot| lot.amount).sum();
+        self.sync_first();
         self.in_lots -= lost;
         self.totals.expired += u64::from(lost);
         lost
@@ -393,6 +421,7 @@ impl Ledger {
                 amount: piece.amount,
             },
         );
+        self.sync_first();
     }
 
     /// Returns one held piece to its lot, or counts it as expired if its lot has expired.
@@ -463,6 +492,7 @@ impl Ledger {
             }
         }
         self.lots.drain(..emptied);
+        self.sync_first();
         self.in_lots -= amount - left;
     }
 }

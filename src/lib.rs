@@ -13,6 +13,7 @@ pub mod engine;
 pub mod export;
 pub mod ledger;
 pub mod market;
+pub mod queue;
 pub mod random;
 pub mod report;
 pub mod results;

@@ -21,16 +21,24 @@ pub struct Job {
     pub connects_cost: Connects,
     pub contract_hours: f64,
     pub client: Client,
-    /// The client's review time, hours.
+    /// The post's pull on attention: multiplies every agent's notice probability.
+    pub appeal: f64,
+    /// The client's decision (review) time, hours: at most the end of the post's lifetime.
     pub review_at: f64,
     /// `Some(time)` when the post violates the terms and is removed then (before the review).
     pub removed_at: Option<f64>,
-    /// The post takes no new proposals from this time on (review, removal or a cap).
+    /// The post takes no new proposals from this time on (decision, removal or the open-hours
+    /// cap); the applicant cap may close it earlier.
     pub closes_at: f64,
     /// The boost auction closes then.
     pub auction_closes_at: f64,
-    /// Boosts are neither applied nor charged on this post.
+    /// A placebo post: bids are held and the auction finds would-be winners, but no slot,
+    /// badge or charge is applied.
     pub placebo: bool,
+    /// In the capped arm of the application-cap experiment.
+    pub capped: bool,
+    /// The post closes when this many proposals are made (the capped arm, caps enforced).
+    pub applicant_cap: Option<u32>,
 }
 
 /// A client as seen by freelancers, plus its latent quality.
@@ -152,7 +160,10 @@ pub fn violates_terms<R: Rng + ?Sized>(model: &Model, client: &Client, rng: &mut
 }
 
 /// Posts a job at `t`: every draw of MODEL.md's "Jobs" section and the post's timeline
-/// (review, removal, close to proposals, auction close, placebo arm).
+/// (decision, removal, close to proposals, auction close, placebo and cap arms), all from
+/// the post's own stream. The draws whose count depends on no parameter come first and the
+/// client (a Beta and a Binomial) last, so that a changed client distribution leaves the
+/// post's other attributes as they were.
 pub fn post_job<R: Rng + ?Sized>(model: &Model, t: f64, rng: &mut R) -> Job {
     let jobs = &model.jobs;
     let category = draw_category(jobs, rng);
@@ -160,16 +171,20 @@ pub fn post_job<R: Rng + ?Sized>(model: &Model, t: f64, rng: &mut R) -> Job {
     let tier = size_tier(&model.tiers, budget_usd);
     let connects_cost = connects_cost(&model.tiers[tier], jobs.connects_multiplier, rng);
     let contract_hours = model.tiers[tier].contract_days.sample(rng) * HOURS_PER_DAY;
+    let decision_hours = model.review.delay_hours.sample(rng);
+    let appeal = jobs.appeal.sample(rng);
+    let placebo = chance(rng, model.boost.placebo_share);
+    let capped = chance(rng, jobs.caps.map_or(0.0, |c| c.share));
+    let removal_hours = model.clients.removal_delay_hours.sample(rng);
     let client = draw_client(model, rng);
-    let review_at = t + model.review.delay_hours.sample(rng);
-    let removed_at = violates_terms(model, &client, rng)
-        .then(|| (t + model.clients.removal_delay_hours.sample(rng)).min(review_at));
+    let violates = violates_terms(model, &client, rng);
+    let review_at = t + decision_hours.min(jobs.post_lifetime_hours);
+    let removed_at = violates.then(|| (t + removal_hours).min(review_at));
     let mut closes_at = removed_at.unwrap_or(review_at);
-    if let Some(h) = jobs.max_open_hours {
+    let enforced = jobs.caps.filter(|c| capped && c.enforced);
+    if let Some(h) = enforced.and_then(|c| c.max_open_hours) {
         closes_at = closes_at.min(t + h);
     }
-    let auction_closes_at = review_at.min(t + model.boost.max_auction_hours);
-    let placebo = model.boost.placebo_share > 0.0 && chance(rng, model.boost.placebo_share);
     Job {
         posted_at: t,
         category,
@@ -178,61 +193,71 @@ pub fn post_job<R: Rng + ?Sized>(model: &Model, t: f64, rng: &mut R) -> Job {
         connects_cost,
         contract_hours,
         client,
+        appeal,
         review_at,
         removed_at,
         closes_at,
-        auction_closes_at,
+        auction_closes_at: review_at.min(t + model.boost.max_auction_hours),
         placebo,
+        capped,
+        applicant_cap: enforced.and_then(|c| c.max_applicants),
     }
 }
 
-/// The notice probability of an agent: `min(1, posts_per_day / λ)`, λ the expected posts a
-/// day in its categories.
-pub fn notice_probability(posts_per_day: f64, lambda_per_day: f64) -> f64 {
+/// The notice probability of an agent before the post's appeal: `posts_per_day / λ`, λ the
+/// expected posts a day in its categories (may exceed 1; see [`notice_probability`]).
+pub fn base_notice_rate(posts_per_day: f64, lambda_per_day: f64) -> f64 {
     if lambda_per_day <= 0.0 {
         1.0
     } else {
-        (posts_per_day / lambda_per_day).min(1.0)
+        posts_per_day / lambda_per_day
     }
 }
 
-/// Agents of one category that share a notice probability, for sampling noticers with
-/// geometric skips (cost proportional to the agents who notice).
+/// The probability that an agent notices a post: `min(1, appeal · posts_per_day / λ)`.
+#[inline]
+pub fn notice_probability(appeal: f64, base_rate: f64) -> f64 {
+    (appeal * base_rate).min(1.0)
+}
+
+/// Agents of one category that share a notice rate, for sampling noticers with geometric
+/// skips (cost proportional to the agents who notice).
 #[derive(Debug, Clone)]
 pub struct NoticeGroup {
-    pub probability: f64,
-    /// `ln(1 - p)`, for the skips.
-    ln_miss: f64,
+    /// The notice probability before the post's appeal (may exceed 1).
+    pub base_rate: f64,
     pub agents: Vec<u32>,
 }
 
 impl NoticeGroup {
-    pub fn new(probability: f64, agents: Vec<u32>) -> NoticeGroup {
-        NoticeGroup {
-            probability,
-            ln_miss: (1.0 - probability).ln(),
-            agents,
-        }
+    pub fn new(base_rate: f64, agents: Vec<u32>) -> NoticeGroup {
+        NoticeGroup { base_rate, agents }
     }
 
-    /// Calls `f` on each agent that notices, each independently with the group's
-    /// probability, in list order.
+    /// Calls `f` on each agent that notices a post, each independently with `probability`,
+    /// in list order.
     #[inline]
-    pub fn for_each_noticer<R: Rng + ?Sized>(&self, rng: &mut R, mut f: impl FnMut(u32, &mut R)) {
+    pub fn for_each_noticer<R: Rng + ?Sized>(
+        &self,
+        probability: f64,
+        rng: &mut R,
+        mut f: impl FnMut(u32, &mut R),
+    ) {
         let n = self.agents.len();
-        if self.probability >= 1.0 {
+        if probability >= 1.0 {
             for &a in &self.agents {
                 f(a, rng);
             }
             return;
         }
-        if self.probability <= 0.0 {
+        if probability <= 0.0 {
             return;
         }
+        let ln_miss = (1.0 - probability).ln();
         let mut i = 0usize;
         loop {
             let u: f64 = rng.random();
-            let skip = ((1.0 - u).ln() / self.ln_miss).floor();
+            let skip = ((1.0 - u).ln() / ln_miss).floor();
             if skip >= (n - i) as f64 {
                 return;
             }
@@ -283,7 +308,7 @@ mod tests {
         let mut counts = vec![0u32; 1000];
         let trials = 2000;
         for _ in 0..trials {
-            group.for_each_noticer(&mut rng, |a, _| counts[a as usize] += 1);
+            group.for_each_noticer(group.base_rate, &mut rng, |a, _| counts[a as usize] += 1);
         }
         let total: u32 = counts.iter().sum();
         // Binomial(2 000 000, 0.05): mean 100 000, sd ≈ 308.
@@ -319,7 +344,8 @@ mod tests {
     #[test]
     fn notice_probability_matches_the_model_example() {
         // 1.5 posts a day among 120 in 4 equal categories: λ = 30 for one category.
-        assert!((notice_probability(1.5, 30.0) - 0.05).abs() < 1e-12);
-        assert_eq!(notice_probability(1000.0, 30.0), 1.0);
+        assert!((notice_probability(1.0, base_notice_rate(1.5, 30.0)) - 0.05).abs() < 1e-12);
+        assert!((notice_probability(2.0, base_notice_rate(1.5, 30.0)) - 0.1).abs() < 1e-12);
+        assert_eq!(notice_probability(0.5, base_notice_rate(1000.0, 30.0)), 1.0);
     }
 }

@@ -54,15 +54,17 @@ pub struct MarketMonthRow {
     pub replication: u32,
     pub month: u32,
     pub jobs_posted: u64,
-    /// Posts reviewed this month that ended in a hire.
+    /// Posts decided this month that ended in a hire.
     pub jobs_hired: u64,
     pub jobs_cancelled: u64,
     pub jobs_expired: u64,
     pub jobs_removed: u64,
-    /// Proposals made on posts of this month (paid and invited).
+    /// Proposals submitted this month (paid and invited).
     pub proposals: u64,
     pub interviews: u64,
+    /// Boost bids held (placebo posts included).
     pub boost_bids: u64,
+    /// Bids that won a boosted slot and were charged.
     pub boost_wins: u64,
     /// Mean Connects charged per winning bid; empty when none won.
     pub mean_boost_price: Option<f64>,
@@ -70,19 +72,91 @@ pub struct MarketMonthRow {
     pub platform_usd_connects: f64,
     /// USD of plan fees.
     pub platform_usd_plans: f64,
-    /// Posts (of this month) with at least one boost bid.
+    /// Noticing agents that got to a post after it closed (no proposal made).
+    pub arrivals_after_close: u64,
+    /// The cap experiment (when the scenario sets caps): posts and their proposals by
+    /// posting month, hires by decision month, in the capped arm ...
+    pub capped_posts: u64,
+    pub capped_proposals: u64,
+    pub capped_hires: u64,
+    /// ... and in the uncapped arm.
+    pub uncapped_posts: u64,
+    pub uncapped_proposals: u64,
+    pub uncapped_hires: u64,
+    /// Posts (of this month) that received at least one boost bid.
     pub posts_with_boost_bids: u64,
-    /// The boost experiment (`boost.placebo_share` > 0), by review month: proposals meant to
-    /// be boosted on ordinary posts, and their hires ...
-    #[serde(default)]
-    pub boost_arm_proposals: u64,
-    #[serde(default)]
-    pub boost_arm_hires: u64,
-    /// ... and on placebo posts (bids neither applied nor charged), and their hires.
-    #[serde(default)]
-    pub placebo_arm_proposals: u64,
-    #[serde(default)]
-    pub placebo_arm_hires: u64,
+    /// Invitees that got to the post after it closed.
+    pub invited_arrivals_after_close: u64,
+    /// The boost experiment, by decision month, over reviewed posts: proposals that won a
+    /// boosted slot on ordinary posts, and their hires ...
+    pub slot_winners: u64,
+    pub slot_winner_hires: u64,
+    /// ... and the would-be winners of placebo posts' auctions, and their hires.
+    pub placebo_winners: u64,
+    pub placebo_winner_hires: u64,
+}
+
+impl MarketMonthRow {
+    /// Posts resolved: decided (hired, cancelled, expired) or removed.
+    pub fn jobs_resolved(&self) -> u64 {
+        self.jobs_hired + self.jobs_cancelled + self.jobs_expired + self.jobs_removed
+    }
+}
+
+impl std::ops::AddAssign<&MarketMonthRow> for MarketMonthRow {
+    /// Adds the counts and money (the key and `mean_boost_price` are left as they are).
+    fn add_assign(&mut self, r: &MarketMonthRow) {
+        self.jobs_posted += r.jobs_posted;
+        self.jobs_hired += r.jobs_hired;
+        self.jobs_cancelled += r.jobs_cancelled;
+        self.jobs_expired += r.jobs_expired;
+        self.jobs_removed += r.jobs_removed;
+        self.proposals += r.proposals;
+        self.interviews += r.interviews;
+        self.boost_bids += r.boost_bids;
+        self.boost_wins += r.boost_wins;
+        self.platform_usd_connects += r.platform_usd_connects;
+        self.platform_usd_plans += r.platform_usd_plans;
+        self.posts_with_boost_bids += r.posts_with_boost_bids;
+        self.arrivals_after_close += r.arrivals_after_close;
+        self.invited_arrivals_after_close += r.invited_arrivals_after_close;
+        self.slot_winners += r.slot_winners;
+        self.slot_winner_hires += r.slot_winner_hires;
+        self.placebo_winners += r.placebo_winners;
+        self.placebo_winner_hires += r.placebo_winner_hires;
+        self.capped_posts += r.capped_posts;
+        self.capped_proposals += r.capped_proposals;
+        self.capped_hires += r.capped_hires;
+        self.uncapped_posts += r.uncapped_posts;
+        self.uncapped_proposals += r.uncapped_proposals;
+        self.uncapped_hires += r.uncapped_hires;
+    }
+}
+
+/// `post_proposals.csv`: how many posts resolved in a replication received exactly
+/// `proposals` proposals (answers to invitations included); counts of 0 posts are left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostProposalsRow {
+    pub replication: u32,
+    pub proposals: u32,
+    pub posts: u64,
+}
+
+/// The `strategy` of the row over all agents in `agent_spend_quantiles.csv` (no strategy
+/// may take this name).
+pub const ALL_AGENTS: &str = "all";
+
+/// `agent_spend_quantiles.csv`: per agent, USD of bundles per month in the market (from
+/// joining to the horizon), its quantiles within one strategy (or over all agents) in one
+/// replication.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentSpendRow {
+    pub replication: u32,
+    pub strategy: String,
+    pub agents: u32,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub mean: Option<f64>,
 }
 
 /// `agent_roi_quantiles.csv`: the spread of per-agent ROI within one strategy in one
@@ -122,6 +196,8 @@ pub struct Rows {
     pub market_monthly: Vec<MarketMonthRow>,
     pub agent_roi: Vec<AgentRoiRow>,
     pub boost_bids: Vec<BoostBidRow>,
+    pub post_proposals: Vec<PostProposalsRow>,
+    pub agent_spend: Vec<AgentSpendRow>,
     /// One row per agent, only when asked for.
     pub agents: Vec<AgentRow>,
     /// Proposals made (paid and invited).
@@ -135,6 +211,8 @@ impl Rows {
         self.market_monthly.append(&mut other.market_monthly);
         self.agent_roi.append(&mut other.agent_roi);
         self.boost_bids.append(&mut other.boost_bids);
+        self.post_proposals.append(&mut other.post_proposals);
+        self.agent_spend.append(&mut other.agent_spend);
         self.agents.append(&mut other.agents);
         self.proposals += other.proposals;
     }
@@ -314,61 +392,52 @@ fn summary_row(strategy: &str, metric: &str, values: &[f64]) -> SummaryRow {
 
 /// The market's metrics over the horizon, per replication: (name, value).
 pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static str, Option<f64>)>> {
-    let mut sums: BTreeMap<u32, MarketMonthRow> = BTreeMap::new();
-    let mut price_weighted: BTreeMap<u32, f64> = BTreeMap::new();
+    let mut sums: BTreeMap<u32, (MarketMonthRow, f64, u32)> = BTreeMap::new();
     for r in rows {
-        let s = sums.entry(r.replication).or_default();
-        s.jobs_posted += r.jobs_posted;
-        s.jobs_hired += r.jobs_hired;
-        s.jobs_cancelled += r.jobs_cancelled;
-        s.jobs_expired += r.jobs_expired;
-        s.jobs_removed += r.jobs_removed;
-        s.proposals += r.proposals;
-        s.interviews += r.interviews;
-        s.boost_bids += r.boost_bids;
-        s.boost_wins += r.boost_wins;
-        s.posts_with_boost_bids += r.posts_with_boost_bids;
-        s.boost_arm_proposals += r.boost_arm_proposals;
-        s.boost_arm_hires += r.boost_arm_hires;
-        s.placebo_arm_proposals += r.placebo_arm_proposals;
-        s.placebo_arm_hires += r.placebo_arm_hires;
-        s.platform_usd_connects += r.platform_usd_connects;
-        s.platform_usd_plans += r.platform_usd_plans;
-        *price_weighted.entry(r.replication).or_default() +=
-            r.mean_boost_price.unwrap_or(0.0) * r.boost_wins as f64;
+        let (s, price_weighted, months) = sums.entry(r.replication).or_default();
+        *s += r;
+        *price_weighted += r.mean_boost_price.unwrap_or(0.0) * r.boost_wins as f64;
+        *months += 1;
     }
     sums.into_iter()
-        .map(|(rep, s)| {
+        .map(|(rep, (s, price_weighted, months))| {
             let posted = s.jobs_posted as f64;
+            let resolved = s.jobs_resolved() as f64;
             let metrics = vec![
                 ("proposals_per_post", ratio(s.proposals as f64, posted)),
                 (
                     "interview_rate",
                     ratio(s.interviews as f64, s.proposals as f64),
                 ),
-                ("hire_share_of_posts", ratio(s.jobs_hired as f64, posted)),
+                ("hire_share_of_posts", ratio(s.jobs_hired as f64, resolved)),
                 (
                     "cancel_share_of_posts",
-                    ratio(s.jobs_cancelled as f64, posted),
+                    ratio(s.jobs_cancelled as f64, resolved),
                 ),
                 (
                     "removed_share_of_posts",
-                    ratio(s.jobs_removed as f64, posted),
+                    ratio(s.jobs_removed as f64, resolved),
                 ),
                 (
                     "boosted_share_of_posts",
                     ratio(s.posts_with_boost_bids as f64, posted),
                 ),
-                ("boost_hire_lift", boost_hire_lift(&s)),
+                (
+                    "arrivals_after_close_per_post",
+                    ratio(s.arrivals_after_close as f64, posted),
+                ),
+                ("boost_lift", boost_lift(&s)),
+                ("cap_effect_on_proposals", cap_effect_on_proposals(&s)),
+                ("cap_effect_on_hire_share", cap_effect_on_hire_share(&s)),
                 (
                     "mean_boost_price",
-                    ratio(price_weighted[&rep], s.boost_wins as f64),
+                    ratio(price_weighted, s.boost_wins as f64),
                 ),
                 (
                     "platform_usd_per_month",
                     ratio(
                         s.platform_usd_connects + s.platform_usd_plans,
-                        rows.iter().filter(|r| r.replication == rep).count() as f64,
+                        f64::from(months),
                     ),
                 ),
             ];
@@ -377,13 +446,29 @@ pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static st
         .collect()
 }
 
-/// The boost experiment's effect: the hire rate of proposals meant to be boosted on ordinary
-/// posts over that on placebo posts, minus 1 (0.3 = hired 30% more often); `None` without
-/// both arms.
-fn boost_hire_lift(s: &MarketMonthRow) -> Option<f64> {
-    let boosted = ratio(s.boost_arm_hires as f64, s.boost_arm_proposals as f64)?;
-    let placebo = ratio(s.placebo_arm_hires as f64, s.placebo_arm_proposals as f64)?;
+/// The boost experiment's effect (MODEL.md "Boost auction"): the hire rate of slot winners
+/// on ordinary posts over that of would-be winners on placebo posts, minus 1 (0.3 = hired
+/// 30% more often); `None` without both arms.
+pub fn boost_lift(s: &MarketMonthRow) -> Option<f64> {
+    let boosted = ratio(s.slot_winner_hires as f64, s.slot_winners as f64)?;
+    let placebo = ratio(s.placebo_winner_hires as f64, s.placebo_winners as f64)?;
     ratio(boosted, placebo).map(|r| r - 1.0)
+}
+
+/// The cap experiment's effect on applications: proposals per capped post over proposals
+/// per uncapped post, minus 1 (−0.11 = 11% fewer); `None` without both arms.
+pub fn cap_effect_on_proposals(s: &MarketMonthRow) -> Option<f64> {
+    let capped = ratio(s.capped_proposals as f64, s.capped_posts as f64)?;
+    let uncapped = ratio(s.uncapped_proposals as f64, s.uncapped_posts as f64)?;
+    ratio(capped, uncapped).map(|r| r - 1.0)
+}
+
+/// The cap experiment's effect on hiring: the share of capped posts that end in a hire minus
+/// that of uncapped posts (0.01 = one percentage point more); `None` without both arms.
+pub fn cap_effect_on_hire_share(s: &MarketMonthRow) -> Option<f64> {
+    let capped = ratio(s.capped_hires as f64, s.capped_posts as f64)?;
+    let uncapped = ratio(s.uncapped_hires as f64, s.uncapped_posts as f64)?;
+    Some(capped - uncapped)
 }
 
 /// `market_summary.csv` from the monthly market rows.
@@ -426,6 +511,9 @@ pub mod files {
     pub const MARKET_SUMMARY: &str = "market_summary.csv";
     pub const AGENT_ROI: &str = "agent_roi_quantiles.csv";
     pub const BOOST_BIDS: &str = "boost_bids.csv";
+    pub const POST_PROPOSALS: &str = "post_proposals.csv";
+    pub const AGENT_SPEND: &str = "agent_spend_quantiles.csv";
+    pub const CALIBRATION: &str = "calibration.csv";
     pub const AGENTS: &str = "agents.csv";
 }
 
@@ -439,6 +527,8 @@ pub struct RunData {
     pub market_monthly: Vec<MarketMonthRow>,
     pub agent_roi: Vec<AgentRoiRow>,
     pub boost_bids: Vec<BoostBidRow>,
+    pub post_proposals: Vec<PostProposalsRow>,
+    pub agent_spend: Vec<AgentSpendRow>,
     pub summary: Vec<SummaryRow>,
 }
 
@@ -471,6 +561,8 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, RunDirError> {
         market_monthly: read_csv(&dir.join(files::MARKET_MONTHLY))?,
         agent_roi: read_csv(&dir.join(files::AGENT_ROI))?,
         boost_bids: read_csv(&dir.join(files::BOOST_BIDS))?,
+        post_proposals: read_csv(&dir.join(files::POST_PROPOSALS))?,
+        agent_spend: read_csv(&dir.join(files::AGENT_SPEND))?,
         summary: read_csv(&dir.join(files::SUMMARY))?,
     })
 }

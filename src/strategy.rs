@@ -97,11 +97,14 @@ mod tests {
             connects_cost: 14,
             contract_hours: 100.0,
             client,
+            appeal: 1.0,
             review_at: 36.0,
             removed_at: None,
             closes_at: 36.0,
             auction_closes_at: 36.0,
             placebo: false,
+            capped: false,
+            applicant_cap: None,
         }
     }
 

@@ -191,7 +191,7 @@ fn plot_redraws_every_chart_and_the_report_from_the_csv_files() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 7 + 2 * CHARTS.len() + 1, "{files:?}");
+    assert_eq!(files.len(), 9 + 2 * CHARTS.len() + 1, "{files:?}");
 }
 
 #[test]

@@ -121,8 +121,9 @@ connects_balance,usd_connects,usd_plan,usd_earned,roi_cum";
 const MARKET_MONTHLY_HEADER: &str = "replication,month,\
 jobs_posted,jobs_hired,jobs_cancelled,jobs_expired,jobs_removed,proposals,interviews,\
 boost_bids,boost_wins,mean_boost_price,platform_usd_connects,platform_usd_plans,\
-posts_with_boost_bids,boost_arm_proposals,boost_arm_hires,placebo_arm_proposals,\
-placebo_arm_hires";
+arrivals_after_close,capped_posts,capped_proposals,capped_hires,uncapped_posts,\
+uncapped_proposals,uncapped_hires,posts_with_boost_bids,invited_arrivals_after_close,\
+slot_winners,slot_winner_hires,placebo_winners,placebo_winner_hires";
 
 const SUMMARY_HEADER: &str = "strategy,metric,mean,ci_low,ci_high,replications";
 

@@ -73,12 +73,34 @@ pub struct JobsSection {
     pub budget_max_usd: f64,
     /// Multiplies every tier's Connects cost (rounded, at least 1).
     pub connects_multiplier: f64,
-    /// Optional: a post closes to new proposals this many hours after posting.
+    /// A post accepts proposals for at most this many days; the client decides by then.
+    pub post_lifetime_days: f64,
+    /// Sigma of the log of a post's appeal, a LogNormal with mean 1 that multiplies every
+    /// agent's notice probability for the post (0: every post draws alike).
+    pub appeal_sigma: f64,
+    /// Optional application cap: a capped post closes to new proposals this many hours
+    /// after posting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_hours: Option<f64>,
-    /// Optional: a post closes after this many proposals (by submission time).
+    /// Optional application cap: a capped post closes when this many proposals have been
+    /// made (answers to invitations included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_applicants: Option<u32>,
+    /// Share of posts the caps apply to, drawn at posting (1: every post). Below 1 the run
+    /// is a field experiment within one market: `market_monthly.csv` counts each arm.
+    pub cap_share: f64,
+    /// `false`: posts are still drawn into the capped arm, but no cap is applied (the
+    /// counterfactual of a paired estimate of the caps' effect).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enforce_caps: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// One job category.

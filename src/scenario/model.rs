@@ -66,8 +66,23 @@ pub struct Jobs {
     pub budget_min_usd: f64,
     pub budget_max_usd: f64,
     pub connects_multiplier: f64,
+    /// A post accepts proposals for at most this long, hours.
+    pub post_lifetime_hours: f64,
+    /// A post's appeal: LogNormal with mean 1.
+    pub appeal: Sampler,
+    /// The application caps, if the scenario sets any.
+    pub caps: Option<Caps>,
+}
+
+/// Application caps (Horton and Vasserman's experiment) and the share of posts they apply to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Caps {
     pub max_open_hours: Option<f64>,
     pub max_applicants: Option<u32>,
+    /// Share of posts in the capped arm.
+    pub share: f64,
+    /// Whether the caps are applied to the capped arm (false: the arms are only counted).
+    pub enforced: bool,
 }
 
 /// A budget tier.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::dist::{Dist, Sampler, Support};
 use super::file::*;
 use super::model::*;
+use crate::results::ALL_AGENTS;
 
 /// A rule the scenario breaks: the field's path (`strategies[2].boost.value.max`) and a
 /// message saying what is wrong and what is allowed.
@@ -65,6 +66,10 @@ const MAX_CATEGORIES: usize = 64;
 const MAX_AGENTS: u32 = 10_000_000;
 const MAX_MONTHS: u32 = 1200;
 const MAX_REPLICATIONS: u32 = 100_000;
+/// Longest post lifetime, days (ten years).
+const MAX_LIFETIME_DAYS: f64 = 3650.0;
+/// Largest appeal sigma (the median appeal is then exp(-50)).
+const MAX_APPEAL_SIGMA: f64 = 10.0;
 
 fn connects_amount(path: &str, v: u32) -> Result<u32> {
     if v <= MAX_CONNECTS {
@@ -286,6 +291,38 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
         Some(n) => Some(at_least("jobs.max_applicants", n, 1)?),
         None => None,
     };
+    let share = probability("jobs.cap_share", j.cap_share)?;
+    let caps = (max_open_hours.is_some() || max_applicants.is_some()).then_some(Caps {
+        max_open_hours,
+        max_applicants,
+        share,
+        enforced: j.enforce_caps,
+    });
+    let lifetime_days = positive("jobs.post_lifetime_days", j.post_lifetime_days)?;
+    if lifetime_days > MAX_LIFETIME_DAYS {
+        return invalid(
+            "jobs.post_lifetime_days",
+            format!(
+                "{lifetime_days} is not allowed (allowed: above 0, at most {MAX_LIFETIME_DAYS} days)"
+            ),
+        );
+    }
+    let sigma = non_negative("jobs.appeal_sigma", j.appeal_sigma)?;
+    if sigma > MAX_APPEAL_SIGMA {
+        return invalid(
+            "jobs.appeal_sigma",
+            format!("{sigma} is not allowed (allowed: 0 to {MAX_APPEAL_SIGMA})"),
+        );
+    }
+    // Mean 1: median exp(-sigma^2 / 2).
+    let appeal = sampler(
+        "jobs.appeal_sigma",
+        &Dist::LogNormal {
+            median: (-sigma * sigma / 2.0).exp(),
+            sigma,
+        },
+        Support::NonNegative,
+    )?;
     Ok(Jobs {
         per_hour: per_day / HOURS_PER_DAY,
         seasonality: j.seasonality.clone(),
@@ -304,8 +341,9 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
             }
             m
         },
-        max_open_hours,
-        max_applicants,
+        post_lifetime_hours: lifetime_days * HOURS_PER_DAY,
+        appeal,
+        caps,
     })
 }
 
@@ -579,6 +617,14 @@ fn validate_strategies(
         return invalid("strategies", "at least one strategy is needed");
     }
     unique_names("strategies", list.iter().map(|s| s.name.as_str()))?;
+    if let Some(i) = list.iter().position(|s| s.name == ALL_AGENTS) {
+        return invalid(
+            format!("strategies[{i}].name"),
+            format!(
+                "{ALL_AGENTS:?} is reserved for the rows over all agents (allowed: any other name)"
+            ),
+        );
+    }
     let mut out = Vec::with_capacity(list.len());
     let mut total = 0u64;
     for (i, s) in list.iter().enumerate() {
