@@ -10,10 +10,11 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{Cli, Command, RunArgs};
-use crate::export::{Manifest, ScenarioInfo, ensure_writable, run_files, write_files};
+use crate::calibration::{CalibrationRow, calibration_rows, experiment_files, format_value};
+use crate::cli::{CalibrateArgs, Cli, Command, RunArgs};
+use crate::export::{Manifest, ScenarioInfo, csv_bytes, ensure_writable, run_files, write_files};
 use crate::results::{Rows, RunData, files, read_csv, read_run_dir, summarize};
-use crate::runner::run_replications;
+use crate::runner::{Shard, run_replications};
 use crate::scenario::{self, EMBEDDED, Scenario};
 
 /// A failed command and its exit code.
@@ -45,6 +46,7 @@ type Outcome = Result<(), Failure>;
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Calibrate(args) => calibrate_command(args),
         Command::Validate { scenarios } => validate_command(&scenarios),
         Command::Plot { run_dir } => plot_command(&run_dir),
         Command::Compare { run_dirs, out } => compare_command(&run_dirs, out),
@@ -122,12 +124,35 @@ fn run_command(args: RunArgs) -> Outcome {
         None => (0..model.replications).collect(),
     };
     let bar = progress_bar(replications.len() as u64, args.quiet);
-    let started = Instant::now();
-    let rows = run_replications(model, &replications, threads, args.agents_csv, &|| {
-        bar.inc(1)
-    })
-    .map_err(Failure::failed)?;
+    let (rows, manifest) = simulate_run(
+        &scenario,
+        replications,
+        threads,
+        args.shard,
+        args.agents_csv,
+        &bar,
+    )?;
     bar.finish_and_clear();
+    write_run(&out, &rows, &manifest, args.agents_csv, args.no_plots)?;
+    if !args.quiet {
+        print_closing_summary(&out, &rows, &manifest);
+    }
+    Ok(())
+}
+
+/// Simulates the scenario's `replications` and describes the run in its manifest.
+fn simulate_run(
+    scenario: &Scenario,
+    replications: Vec<u32>,
+    threads: usize,
+    shard: Option<Shard>,
+    agents_csv: bool,
+    bar: &ProgressBar,
+) -> Result<(Rows, Manifest), Failure> {
+    let model = &scenario.model;
+    let started = Instant::now();
+    let rows = run_replications(model, &replications, threads, agents_csv, &|| bar.inc(1))
+        .map_err(Failure::failed)?;
     let wall_seconds = started.elapsed().as_secs_f64();
     let manifest = Manifest {
         connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -141,18 +166,122 @@ fn run_command(args: RunArgs) -> Outcome {
         seed: model.seed,
         replications: model.replications,
         months: model.months,
-        shard: args.shard.map(|s| s.to_string()),
+        shard: shard.map(|s| s.to_string()),
         replications_run: replications,
         threads,
         wall_seconds,
         proposals_simulated: rows.proposals,
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
     };
-    write_run(&out, &rows, &manifest, args.agents_csv, args.no_plots)?;
+    Ok((rows, manifest))
+}
+
+/// `connectsim calibrate`: the scenario and its paired counterfactuals (see
+/// `calibration`), each written as a run directory, and the calibration table, printed and
+/// written as `calibration.csv` beside the market run (whose report shows it).
+fn calibrate_command(args: CalibrateArgs) -> Outcome {
+    let base = scenario_with_overrides(
+        args.scenario.as_deref().unwrap_or("default"),
+        None,
+        args.replications,
+        args.seed,
+    )?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-calibration", base.file.name)));
+    ensure_writable(&out)
+        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
+        .map_err(Failure::bad_input)?;
+    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let replications: Vec<u32> = (0..base.model.replications).collect();
+    let bar = progress_bar(3 * replications.len() as u64, args.quiet);
+    let mut runs = Vec::new();
+    for (arm, file) in experiment_files(&base.file) {
+        let model = scenario::validate(&file).map_err(|e| {
+            Failure::bad_input(anyhow!("the {arm} experiment: {}: {}", e.path, e.message))
+        })?;
+        let scenario = Scenario {
+            file,
+            model,
+            ..base.clone()
+        };
+        let (rows, manifest) =
+            simulate_run(&scenario, replications.clone(), threads, None, false, &bar)?;
+        let dir = match arm {
+            "market" => out.clone(),
+            _ => out.join("experiments").join(arm),
+        };
+        runs.push((dir, rows, manifest));
+    }
+    bar.finish_and_clear();
+    let table = calibration_rows(&runs[0].1, &runs[1].1, &runs[2].1);
+    let csv = csv_bytes(&table).map_err(Failure::failed)?;
+    write_files(&out, &[(files::CALIBRATION, csv)])
+        .with_context(|| format!("cannot write the results to {}", out.display()))
+        .map_err(Failure::failed)?;
+    for (i, (dir, rows, manifest)) in runs.iter().enumerate() {
+        ensure_writable(dir)
+            .with_context(|| format!("cannot write {}", dir.display()))
+            .map_err(Failure::failed)?;
+        write_run(dir, rows, manifest, false, args.no_plots || i > 0)?;
+    }
     if !args.quiet {
-        print_closing_summary(&out, &rows, &manifest);
+        print_calibration(&base, &table, &out);
     }
     Ok(())
+}
+
+fn print_calibration(scenario: &Scenario, table: &[CalibrationRow], out: &Path) {
+    println!(
+        "connectsim calibrate: {} ({} replications, seed {}), MODEL.md's calibration targets",
+        scenario.file.name, scenario.model.replications, scenario.model.seed
+    );
+    println!();
+    let width = table
+        .iter()
+        .map(|r| r.target.chars().count())
+        .max()
+        .unwrap_or(0);
+    println!(
+        "{:<width$}  {:>17}  {:>9}  {:>21}  {:>4}  {:<9}  source",
+        "target", "range", "simulated", "95% interval", "n", "verdict"
+    );
+    for r in table {
+        let range = match (r.low, r.high) {
+            (Some(low), Some(high)) => format!(
+                "{} to {}",
+                format_value(r.unit, Some(low)),
+                format_value(r.unit, Some(high))
+            ),
+            _ => "-".to_string(),
+        };
+        let interval = match (r.ci_low, r.ci_high) {
+            (Some(_), Some(_)) => format!(
+                "[{}, {}]",
+                format_value(r.unit, r.ci_low),
+                format_value(r.unit, r.ci_high)
+            ),
+            _ => "-".to_string(),
+        };
+        let target = format!("{:<width$}", r.target);
+        println!(
+            "{target}  {range:>17}  {:>9}  {interval:>21}  {:>4}  {:<9}  {}",
+            format_value(r.unit, r.mean),
+            r.replications,
+            if r.verdict.is_empty() {
+                "-"
+            } else {
+                &r.verdict
+            },
+            r.source
+        );
+    }
+    println!();
+    println!(
+        "inside: the whole 95% interval is in the range; outside: none of it; straddles: in between."
+    );
+    println!("Table in {}", out.join(files::CALIBRATION).display());
 }
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {

@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario: replications in parallel, CSV results, a manifest and charts.
     Run(RunArgs),
+    /// Run a scenario with its paired counterfactuals (placebo posts, capped posts) and
+    /// print MODEL.md's calibration table; also writes calibration.csv.
+    Calibrate(CalibrateArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or names of embedded scenarios).
@@ -63,6 +66,32 @@ pub enum Command {
     },
     /// List the scenarios embedded in the binary.
     Scenarios,
+}
+
+/// `connectsim calibrate`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Scenario file or embedded name [default: the embedded default scenario]
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<String>,
+    /// Replications of each of the three runs (overrides run.replications)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
+    /// Output directory [default: output/<scenario name>-calibration]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Master seed (overrides run.seed)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]; results never depend on it
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Do not draw the market run's charts
+    #[arg(long)]
+    pub no_plots: bool,
+    /// No progress bar and no table
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `connectsim run`'s arguments.

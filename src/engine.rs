@@ -524,9 +524,9 @@ impl<'m> Sim<'m> {
             let mut noticed = std::mem::take(&mut self.noticed);
             noticed.clear();
             group.for_each_noticer(p, &mut rng, |a, _| noticed.push(a));
+            let delay = &self.model.strategies[group.strategy].response_delay_hours;
             for &agent in &noticed {
-                let s = &self.model.strategies[self.agents[agent as usize].strategy];
-                let at = job.posted_at + s.response_delay_hours.sample(&mut rng);
+                let at = job.posted_at + delay.sample(&mut rng);
                 self.plan_arrival(post, job, agent, at);
             }
             self.noticed = noticed;
@@ -557,7 +557,7 @@ impl<'m> Sim<'m> {
             }
             EventKind::Bystander { post }
         } else if job.applicant_cap.is_none() && self.cannot_pay_until(id, job, at) {
-            self.defer(id, Deferred { at, post });
+            self.defer(id, Deferred { at, post }, job.posted_at);
             return;
         } else {
             EventKind::Arrival { post, agent }
@@ -570,10 +570,13 @@ impl<'m> Sim<'m> {
     /// before `at`, and spending, purchases and expiries only lower what it can pay.
     fn cannot_pay_until(&mut self, id: usize, job: &Job, at: f64) -> bool {
         let now = job.posted_at;
-        if self.agents[id].joined_at > now || self.agents[id].next_billing <= at {
+        let a = &self.agents[id];
+        if a.joined_at > now || a.next_billing <= at {
             return false;
         }
-        self.catch_up(id, now, true);
+        if !a.joined || a.next_billing <= now || self.ledgers[id].expires_by(now) {
+            self.catch_up(id, now, true);
+        }
         let model = self.model;
         let s = &model.strategies[self.agents[id].strategy];
         let price = model.connects.price_usd;
@@ -598,12 +601,11 @@ impl<'m> Sim<'m> {
 
     /// Keeps the arrival of an agent that cannot pay aside (see [`Sim::credited`]); arrivals
     /// already past were refused for want of Connects and are dropped.
-    fn defer(&mut self, id: usize, arrival: Deferred) {
+    fn defer(&mut self, id: usize, arrival: Deferred, now: f64) {
         let list = &mut self.deferred[id];
-        let now = self.posts[arrival.post as usize]
-            .job
-            .map_or(arrival.at, |j| j.posted_at);
-        list.retain(|d| d.at > now);
+        if list.first().is_some_and(|d| d.at <= now) {
+            list.retain(|d| d.at > now);
+        }
         list.push(arrival);
     }
 
@@ -1442,7 +1444,7 @@ fn notice_groups(model: &Model, agents: &[Agent]) -> Vec<Vec<NoticeGroup>> {
             }
             groups
                 .into_iter()
-                .map(|((_, p), list)| NoticeGroup::new(f64::from_bits(p), list))
+                .map(|((s, p), list)| NoticeGroup::new(s, f64::from_bits(p), list))
                 .collect()
         })
         .collect()

@@ -199,6 +199,12 @@ impl Ledger {
         self.expire_where(|expires_at| expires_at <= now)
     }
 
+    /// Whether some lot expires at or before `now` (what [`Ledger::expire_until`] would drop).
+    #[inline]
+    pub fn expires_by(&self, now: Hours) -> bool {
+        self.first_expiry <= now
+    }
+
     /// Expires the lots with `expires_at < end` only: the state at the very end of a period
     /// that ends at `end` (a lot expiring exactly at `end` expires in the next period).
     pub fn expire_before(&mut self, end: Hours) -> Connects {

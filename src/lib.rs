@@ -6,6 +6,7 @@
 pub mod app;
 pub mod atomic;
 pub mod auction;
+pub mod calibration;
 pub mod charts;
 pub mod cli;
 pub mod compare;

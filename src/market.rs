@@ -224,14 +224,20 @@ pub fn notice_probability(appeal: f64, base_rate: f64) -> f64 {
 /// skips (cost proportional to the agents who notice).
 #[derive(Debug, Clone)]
 pub struct NoticeGroup {
+    /// The strategy its agents follow.
+    pub strategy: usize,
     /// The notice probability before the post's appeal (may exceed 1).
     pub base_rate: f64,
     pub agents: Vec<u32>,
 }
 
 impl NoticeGroup {
-    pub fn new(base_rate: f64, agents: Vec<u32>) -> NoticeGroup {
-        NoticeGroup { base_rate, agents }
+    pub fn new(strategy: usize, base_rate: f64, agents: Vec<u32>) -> NoticeGroup {
+        NoticeGroup {
+            strategy,
+            base_rate,
+            agents,
+        }
     }
 
     /// Calls `f` on each agent that notices a post, each independently with `probability`,
@@ -303,7 +309,7 @@ mod tests {
 
     #[test]
     fn geometric_skips_notice_each_agent_with_the_probability() {
-        let group = NoticeGroup::new(0.05, (0..1000).collect());
+        let group = NoticeGroup::new(0, 0.05, (0..1000).collect());
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
         let mut counts = vec![0u32; 1000];
         let trials = 2000;

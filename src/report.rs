@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::{WriteError, write_file_atomically};
+use crate::calibration::{CalibrationRow, format_value};
 use crate::charts::CHARTS;
 use crate::results::{MarketSummaryRow, RunData, RunDirError, SummaryRow, files, read_csv};
 
@@ -43,6 +44,12 @@ pub fn write_report(
     } else {
         Vec::new()
     };
+    let calibration_path = data.dir.join(files::CALIBRATION);
+    let calibration: Vec<CalibrationRow> = if calibration_path.exists() {
+        read_csv(&calibration_path)?
+    } else {
+        Vec::new()
+    };
     let mut charts = Vec::new();
     for name in CHARTS {
         let path = out_dir.join(format!("{name}.svg"));
@@ -59,7 +66,7 @@ pub fn write_report(
         charts.push((name, svg));
     }
     let path = out_dir.join(REPORT);
-    let html = render(data, manifest, &market, &charts);
+    let html = render(data, manifest, &market, &calibration, &charts);
     write_file_atomically(&path, html.as_bytes())?;
     Ok(path)
 }
@@ -80,6 +87,7 @@ fn render(
     data: &RunData,
     manifest: &serde_json::Value,
     market: &[MarketSummaryRow],
+    calibration: &[CalibrationRow],
     charts: &[(&str, Option<String>)],
 ) -> String {
     let name = escape(&data.scenario);
@@ -93,6 +101,9 @@ fn render(
          scenario file SHA-256 <code>{sha}</code></p>\n"
     );
     html.push_str(&manifest_table(manifest));
+    if !calibration.is_empty() {
+        html.push_str(&calibration_table(calibration));
+    }
     html.push_str(&summary_table(&data.summary));
     if !market.is_empty() {
         html.push_str(&market_table(market));
@@ -190,6 +201,51 @@ fn cell(mean: Option<f64>, low: Option<f64>, high: Option<f64>, n: u32) -> Strin
         "<td>{}<br><span class=\"ci\">{interval}n = {n}</span></td>",
         number(mean)
     )
+}
+
+/// `calibration.csv`: each target with its range, the simulated value, its interval, the
+/// replications and the verdict.
+fn calibration_table(rows: &[CalibrationRow]) -> String {
+    let mut table = String::from(
+        "<h2>Calibration</h2>\n<p class=\"note\">MODEL.md's calibration targets against this \
+         scenario and its paired counterfactuals (<code>connectsim calibrate</code>): the mean \
+         across replications with its 95% interval. <i>inside</i>: the whole interval is in \
+         the target's range; <i>outside</i>: none of it; <i>straddles</i>: in between.</p>\n\
+         <table>\n<thead><tr><th>target</th><th>range</th><th>simulated</th>\
+         <th>95% interval</th><th>n</th><th>verdict</th><th>source</th></tr></thead>\n<tbody>\n",
+    );
+    for r in rows {
+        let range = match (r.low, r.high) {
+            (Some(low), Some(high)) => format!(
+                "{} to {}",
+                format_value(r.unit, Some(low)),
+                format_value(r.unit, Some(high))
+            ),
+            _ => "–".to_string(),
+        };
+        let interval = match (r.ci_low, r.ci_high) {
+            (Some(_), Some(_)) => format!(
+                "[{}, {}]",
+                format_value(r.unit, r.ci_low),
+                format_value(r.unit, r.ci_high)
+            ),
+            _ => "–".to_string(),
+        };
+        let _ = writeln!(
+            table,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td></tr>",
+            escape(&r.target),
+            escape(&range),
+            escape(&format_value(r.unit, r.mean)),
+            escape(&interval),
+            r.replications,
+            escape(&r.verdict),
+            escape(&r.source)
+        );
+    }
+    table.push_str("</tbody>\n</table>\n");
+    table
 }
 
 /// `summary.csv` as metrics (rows, in the file's order) × strategies (columns).

@@ -40,6 +40,22 @@ pub struct ScenarioFile {
     pub population: PopulationSection,
     /// The bidding strategies; their `agents` add up to `population.agents`.
     pub strategies: Vec<StrategySection>,
+    pub calibration: CalibrationSection,
+}
+
+/// `[calibration]`: the design of the two field experiments that `connectsim calibrate`
+/// runs beside the scenario (MODEL.md "Calibration targets").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationSection {
+    /// The boost experiment: the share of placebo posts.
+    pub placebo_share: f64,
+    /// The cap experiment: the share of posts capped ...
+    pub cap_share: f64,
+    /// ... at this many applicants ...
+    pub max_applicants: u32,
+    /// ... or this many hours after posting.
+    pub max_open_hours: f64,
 }
 
 /// `[run]`: the horizon and the replications.

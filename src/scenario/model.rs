@@ -7,7 +7,8 @@
 
 pub use super::dist::Sampler;
 pub use super::file::{
-    BestMatchWeights, HireScore, InterviewLogit, Join, Ordering, PlanSection as Plan, Pricing,
+    BestMatchWeights, CalibrationSection, HireScore, InterviewLogit, Join, Ordering,
+    PlanSection as Plan, Pricing,
 };
 use crate::ledger::Connects;
 
@@ -43,6 +44,8 @@ pub struct Model {
     pub fee: f64,
     pub population: Population,
     pub strategies: Vec<Strategy>,
+    /// The field experiments `connectsim calibrate` runs beside the scenario.
+    pub calibration: CalibrationSection,
 }
 
 impl Model {

@@ -213,6 +213,11 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
     }
     let population = validate_population(&file.population, jobs.category_names.len())?;
     let strategies = validate_strategies(file, &plan_names, population.agents)?;
+    let c = &file.calibration;
+    probability("calibration.placebo_share", c.placebo_share)?;
+    probability("calibration.cap_share", c.cap_share)?;
+    at_least("calibration.max_applicants", c.max_applicants, 1)?;
+    positive("calibration.max_open_hours", c.max_open_hours)?;
 
     Ok(Model {
         months: run.months,
@@ -230,6 +235,7 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
         fee,
         population,
         strategies,
+        calibration: c.clone(),
     })
 }
 
