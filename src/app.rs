@@ -10,12 +10,16 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::calibration::{CalibrationRow, calibration_rows, experiment_files, format_value};
-use crate::cli::{CalibrateArgs, Cli, Command, RunArgs};
+use crate::calibration::{
+    CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value,
+};
+use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
 use crate::export::{Manifest, ScenarioInfo, csv_bytes, ensure_writable, run_files, write_files};
 use crate::results::{Rows, RunData, files, read_csv, read_run_dir, summarize};
 use crate::runner::{Shard, run_replications};
+use crate::scenario::ScenarioFile;
 use crate::scenario::{self, EMBEDDED, Scenario};
+use crate::tune::{self, KNOBS};
 
 /// A failed command and its exit code.
 #[derive(Debug)]
@@ -47,6 +51,7 @@ pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Calibrate(args) => calibrate_command(args),
+        Command::Tune(args) => tune_command(args),
         Command::Validate { scenarios } => validate_command(&scenarios),
         Command::Plot { run_dir } => plot_command(&run_dir),
         Command::Compare { run_dirs, out } => compare_command(&run_dirs, out),
@@ -197,15 +202,7 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
     let replications: Vec<u32> = (0..base.model.replications).collect();
     let bar = progress_bar(3 * replications.len() as u64, args.quiet);
     let mut runs = Vec::new();
-    for (arm, file) in experiment_files(&base.file) {
-        let model = scenario::validate(&file).map_err(|e| {
-            Failure::bad_input(anyhow!("the {arm} experiment: {}: {}", e.path, e.message))
-        })?;
-        let scenario = Scenario {
-            file,
-            model,
-            ..base.clone()
-        };
+    for (arm, scenario) in experiment_scenarios(&base, &base.file)? {
         let (rows, manifest) =
             simulate_run(&scenario, replications.clone(), threads, None, false, &bar)?;
         let dir = match arm {
@@ -229,6 +226,149 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
     if !args.quiet {
         print_calibration(&base, &table, &out);
     }
+    Ok(())
+}
+
+/// The three calibration runs of `file` (market, placebo, capped), validated, as
+/// scenarios of `base`'s origin.
+fn experiment_scenarios(
+    base: &Scenario,
+    file: &ScenarioFile,
+) -> Result<Vec<(&'static str, Scenario)>, Failure> {
+    experiment_files(file)
+        .into_iter()
+        .map(|(arm, file)| {
+            let model = scenario::validate(&file).map_err(|e| {
+                Failure::bad_input(anyhow!("the {arm} experiment: {}: {}", e.path, e.message))
+            })?;
+            Ok((
+                arm,
+                Scenario {
+                    file,
+                    model,
+                    ..base.clone()
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The calibration table of a scenario file: its three calibration runs on `replications`.
+fn calibration_table(
+    base: &Scenario,
+    file: &ScenarioFile,
+    replications: &[u32],
+    threads: usize,
+) -> Result<Vec<CalibrationRow>, Failure> {
+    let mut rows = Vec::new();
+    for (_, scenario) in experiment_scenarios(base, file)? {
+        rows.push(
+            run_replications(&scenario.model, replications, threads, false, &|| {})
+                .map_err(Failure::failed)?,
+        );
+    }
+    Ok(calibration_rows(&rows[0], &rows[1], &rows[2]))
+}
+
+/// `connectsim tune`: the Nelder–Mead calibration search (see `tune`) on shortened
+/// calibration runs of the scenario; every evaluation is logged in `tune.csv`, and the
+/// best knobs are printed as the lines to put in the scenario.
+fn tune_command(args: TuneArgs) -> Outcome {
+    let base = scenario_with_overrides(
+        args.scenario.as_deref().unwrap_or("default"),
+        Some(args.months),
+        Some(args.replications),
+        args.seed,
+    )?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(format!("{}-tune", base.file.name)));
+    ensure_writable(&out)
+        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
+        .map_err(Failure::bad_input)?;
+    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let replications: Vec<u32> = (0..base.model.replications).collect();
+    let mut log = String::from("evaluation,objective");
+    for k in &KNOBS {
+        log.push_str(&format!(",{}", k.name.replace(',', ";")));
+    }
+    for t in &TARGETS {
+        log.push_str(&format!(",{}", t.name.replace(',', ";")));
+    }
+    log.push('\n');
+    let mut failure = None;
+    println!(
+        "connectsim tune: {} ({} months × {} replications per run, seed {}), at most {} evaluations",
+        base.file.name,
+        base.model.months,
+        base.model.replications,
+        base.model.seed,
+        args.evaluations
+    );
+    let (best, value) = tune::nelder_mead(
+        &tune::start_point(&base.file),
+        args.step,
+        args.evaluations,
+        |x| {
+            let file = tune::with_knobs(&base.file, x);
+            match calibration_table(&base, &file, &replications, threads) {
+                Ok(table) => {
+                    let v = tune::objective(&table);
+                    let means: Vec<String> = TARGETS
+                        .iter()
+                        .map(|t| {
+                            table
+                                .iter()
+                                .find(|r| r.target == t.name)
+                                .and_then(|r| r.mean)
+                                .map_or(String::new(), |m| m.to_string())
+                        })
+                        .collect();
+                    let knobs: Vec<String> =
+                        tune::knob_values(x).iter().map(|v| v.to_string()).collect();
+                    log.push_str(&format!(",{v},{},{}\n", knobs.join(","), means.join(",")));
+                    v
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    f64::INFINITY
+                }
+            }
+        },
+        |count, x, v| {
+            if !args.quiet {
+                let knobs: Vec<String> = tune::knob_values(x)
+                    .iter()
+                    .map(|v| format!("{v:.3}"))
+                    .collect();
+                println!("{count:>4}  objective {v:.5}  knobs {}", knobs.join(" "));
+            }
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let log: String = log
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                format!("{line}\n")
+            } else {
+                format!("{i}{line}\n")
+            }
+        })
+        .collect();
+    write_files(&out, &[("tune.csv", log.into_bytes())])
+        .with_context(|| format!("cannot write the results to {}", out.display()))
+        .map_err(Failure::failed)?;
+    println!();
+    println!("best objective {value:.5}; the knobs:");
+    for (k, v) in KNOBS.iter().zip(tune::knob_values(&best)) {
+        println!("  {} = {v:.4}", k.name);
+    }
+    println!("Every evaluation in {}", out.join("tune.csv").display());
     Ok(())
 }
 

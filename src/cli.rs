@@ -23,6 +23,9 @@ pub enum Command {
     /// Run a scenario with its paired counterfactuals (placebo posts, capped posts) and
     /// print MODEL.md's calibration table; also writes calibration.csv.
     Calibrate(CalibrateArgs),
+    /// Search the calibration knobs for a scenario that meets MODEL.md's targets
+    /// (Nelder–Mead on shortened calibration runs with common random numbers).
+    Tune(TuneArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or names of embedded scenarios).
@@ -90,6 +93,38 @@ pub struct CalibrateArgs {
     #[arg(long)]
     pub no_plots: bool,
     /// No progress bar and no table
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `connectsim tune`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct TuneArgs {
+    /// Scenario file or embedded name [default: the embedded default scenario]
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<String>,
+    /// Replications of each calibration run per evaluation
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: u32,
+    /// Months of each calibration run per evaluation
+    #[arg(long, value_name = "M", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..))]
+    pub months: u32,
+    /// At most this many evaluations
+    #[arg(long, value_name = "N", default_value_t = 120)]
+    pub evaluations: usize,
+    /// The first simplex's step along each knob, as a share of the knob's range
+    #[arg(long, value_name = "X", default_value_t = 0.15)]
+    pub step: f64,
+    /// Master seed (overrides run.seed): the same for every evaluation
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Where to write tune.csv [default: output/<scenario name>-tune]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// No line per evaluation
     #[arg(long)]
     pub quiet: bool,
 }

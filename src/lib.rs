@@ -23,3 +23,4 @@ pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;
+pub mod tune;

@@ -348,6 +348,25 @@ mod tests {
     }
 
     #[test]
+    fn appeal_has_mean_one_and_the_sigma_of_the_scenario() {
+        let s = Scenario::load("default").unwrap();
+        let want = s.file.jobs.appeal_sigma;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        let n = 200_000;
+        let draws: Vec<f64> = (0..n)
+            .map(|_| s.model.jobs.appeal.sample(&mut rng))
+            .collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        // The sd of a LogNormal(sigma) with mean 1 is sqrt(exp(sigma^2) - 1).
+        let sd_mean = ((want * want).exp() - 1.0).sqrt() / (n as f64).sqrt();
+        assert!((mean - 1.0).abs() < 4.0 * sd_mean, "{mean}");
+        let logs: Vec<f64> = draws.iter().map(|d| d.ln()).collect();
+        let mu = logs.iter().sum::<f64>() / n as f64;
+        let sigma = (logs.iter().map(|l| (l - mu).powi(2)).sum::<f64>() / n as f64).sqrt();
+        assert!((sigma - want).abs() < 0.01, "{sigma} vs {want}");
+    }
+
+    #[test]
     fn notice_probability_matches_the_model_example() {
         // 1.5 posts a day among 120 in 4 equal categories: λ = 30 for one category.
         assert!((notice_probability(1.0, base_notice_rate(1.5, 30.0)) - 0.05).abs() < 1e-12);

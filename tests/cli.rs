@@ -1133,3 +1133,85 @@ fn plot_without_strategy_monthly_exits_2_naming_the_file() {
         "charts drawn from a broken run directory"
     );
 }
+
+// ---- Model version 2 (issue 7) --------------------------------------------------------
+
+/// Regression (issue 7): a lot that expires exactly at a month boundary is expired in the
+/// month that starts there. With a 360-day lifetime the t = 0 lots (90 per agent) expire
+/// at hour 8640, the first hour of month 12, and month 1's allowance at hour 9360, the
+/// first of month 13.
+#[test]
+fn a_lot_expiring_on_a_month_boundary_expires_in_the_new_month() {
+    let tmp = tempdir();
+    let scenario = tmp.path().join("boundary.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "extends = {:?}\nname = \"boundary\"\ndescription = \"360-day lots\"\n\
+             [connects]\nlifetime_days = 360.0\n",
+            data("no_jobs.toml")
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    run(scenario.to_str().unwrap(), &out, &[]);
+    let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
+    let expired: Vec<u64> = sm.iter().map(|r| r.connects_expired / 10).collect();
+    assert_eq!(&expired[10..14], &[0, 0, 90, 10], "{expired:?}");
+    assert_eq!(sm[11].connects_balance, 10 * (80 + 10 * 12));
+}
+
+/// `calibrate` writes the market run, the two experiments as run directories, and
+/// calibration.csv with every target of MODEL.md and the figures beside them; the market
+/// run's report shows the table.
+#[test]
+fn calibrate_writes_the_table_and_the_three_runs() {
+    let tmp = tempdir();
+    let out = tmp.path().join("cal");
+    connectsim()
+        .args([
+            "calibrate",
+            "smoke",
+            "--replications",
+            "2",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        header(&out, "calibration.csv"),
+        "target,low,high,source,unit,mean,ci_low,ci_high,replications,verdict"
+    );
+    let table: Vec<connectsim::calibration::CalibrationRow> = rows(&out, "calibration.csv");
+    assert_eq!(table.len(), 7 + 1 + 6, "7 targets, the paired cap, 6 bands");
+    for (row, target) in table.iter().zip(connectsim::calibration::TARGETS) {
+        assert_eq!(row.target, target.name);
+        assert_eq!((row.low, row.high), (Some(target.low), Some(target.high)));
+        assert_eq!(row.replications, 2, "{}", row.target);
+        assert!(row.mean.is_some_and(f64::is_finite), "{}", row.target);
+        assert!(
+            ["inside", "outside", "straddles"].contains(&row.verdict.as_str()),
+            "{}: {:?}",
+            row.target,
+            row.verdict
+        );
+    }
+    // The bands share out every resolved post.
+    let bands: f64 = table[8..].iter().filter_map(|r| r.mean).sum();
+    assert!((bands - 1.0).abs() < 1e-9, "{bands}");
+    for arm in ["placebo", "capped"] {
+        let dir = out.join("experiments").join(arm);
+        assert!(dir.join("market_monthly.csv").exists(), "{arm}");
+    }
+    // The placebo run has placebo posts' would-be winners; the market run has none.
+    let placebo: Vec<MarketMonthRow> = rows(&out.join("experiments/placebo"), "market_monthly.csv");
+    assert!(sum(&placebo, |r| r.placebo_winners) > 0);
+    let market: Vec<MarketMonthRow> = rows(&out, "market_monthly.csv");
+    assert_eq!(sum(&market, |r| r.placebo_winners), 0);
+    // The market run draws the capped arm but caps nothing: its arms see the same market.
+    assert!(sum(&market, |r| r.capped_posts) > 0);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("<h2>Calibration</h2>"));
+}
