@@ -133,8 +133,22 @@ struct Proposal {
     slot: Option<u32>,
 }
 
-/// The arrival of an agent that could not pay for the post when it noticed it, kept aside
-/// until Connects come back to the agent.
+/// What an agent's own draws on a post say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Verdict {
+    Applies {
+        fit: f64,
+        quality: f64,
+    },
+    /// The fit or the `apply_prob` draw says no: nothing can change that.
+    Refuses,
+    /// The learner's rule says no: its posterior may change before the arrival.
+    LearnerRefuses,
+}
+
+/// The arrival of an agent that could not pay for the post, or whose learner refused it,
+/// when it noticed it: kept aside until Connects come back to the agent or its posterior
+/// changes.
 #[derive(Debug, Clone, Copy)]
 struct Deferred {
     at: f64,
@@ -191,8 +205,6 @@ struct Sim<'m> {
     model: &'m Model,
     streams: Streams,
     agents: Vec<Agent>,
-    /// Each agent's own stream.
-    own: Vec<Rng>,
     /// Each agent's deferred arrivals.
     deferred: Vec<Vec<Deferred>>,
     ledgers: Vec<Ledger>,
@@ -277,9 +289,6 @@ impl<'m> Sim<'m> {
         Sim {
             model,
             streams,
-            own: (0..n as u64)
-                .map(|id| streams.rng(Stream::Agent, id))
-                .collect(),
             agents,
             deferred: vec![Vec::new(); n],
             ledgers: vec![Ledger::new(); n],
@@ -564,13 +573,60 @@ impl<'m> Sim<'m> {
                 return;
             }
             EventKind::Bystander { post }
-        } else if job.applicant_cap.is_none() && self.cannot_pay_until(id, job, at) {
+        } else if job.applicant_cap.is_some() {
+            EventKind::Arrival { post, agent }
+        } else if self.cannot_pay_until(id, job, at) {
             self.defer(id, Deferred { at, post }, job.posted_at);
             return;
         } else {
-            EventKind::Arrival { post, agent }
+            // The agent's own draws for the post are fixed; only the learner's posterior
+            // can change their verdict before the arrival.
+            let bid = self.planned_bid(id, job, at);
+            match self.own_verdict(id, post, job, bid) {
+                Verdict::Applies { .. } => EventKind::Arrival { post, agent },
+                Verdict::Refuses => return,
+                Verdict::LearnerRefuses => {
+                    self.defer(id, Deferred { at, post }, job.posted_at);
+                    return;
+                }
+            }
         };
         self.queue.schedule(at, event);
+    }
+
+    /// The boost bid an agent arriving at `at` places: none once the auction has closed.
+    fn planned_bid(&self, id: usize, job: &Job, at: f64) -> Connects {
+        if at < job.auction_closes_at {
+            let model = self.model;
+            let s = &model.strategies[self.agents[id].strategy];
+            boost_bid(s, job, model.connects.price_usd, model.boost.min_bid)
+        } else {
+            0
+        }
+    }
+
+    /// The verdict of the agent's own draws on a post (MODEL.md "Applying", step 3, the
+    /// checks that draw): its fit against `min_fit`, its learner's rule and the `apply_prob`
+    /// draw, with the proposal's quality. The draws come from the agent's stream for this
+    /// post, those whose count no parameter changes first and the learner's Beta last.
+    fn own_verdict(&self, id: usize, post: u32, job: &Job, bid: Connects) -> Verdict {
+        let model = self.model;
+        let s = &model.strategies[self.agents[id].strategy];
+        let mut rng = self.own_rng(id, post);
+        let fit = self.draw_fit(id, &mut rng);
+        let applies = chance(&mut rng, s.apply_prob);
+        let quality = self.draw_quality(id, &mut rng);
+        if !passes_fit_filter(s, fit) || !applies {
+            return Verdict::Refuses;
+        }
+        if let Some(offset) = self.agents[id].learner {
+            let theta = self.sample_posterior(offset, job, &mut rng);
+            let paid = job.connects_cost.saturating_add(bid);
+            if !learner_says_apply(theta, job, model.fee, paid, model.connects.price_usd) {
+                return Verdict::LearnerRefuses;
+            }
+        }
+        Verdict::Applies { fit, quality }
     }
 
     /// Whether the agent, unable to pay for the post now, stays unable until `at` unless
@@ -588,11 +644,7 @@ impl<'m> Sim<'m> {
         let model = self.model;
         let s = &model.strategies[self.agents[id].strategy];
         let price = model.connects.price_usd;
-        let bid = if at < job.auction_closes_at {
-            boost_bid(s, job, price, model.boost.min_bid)
-        } else {
-            0
-        };
+        let bid = self.planned_bid(id, job, at);
         let needed = job
             .connects_cost
             .saturating_add(bid)
@@ -607,8 +659,8 @@ impl<'m> Sim<'m> {
         .is_none()
     }
 
-    /// Keeps the arrival of an agent that cannot pay aside (see [`Sim::credited`]); arrivals
-    /// already past were refused for want of Connects and are dropped.
+    /// Keeps the arrival of an agent that cannot apply as things stand aside (see
+    /// [`Sim::reconsider`]); arrivals already past were refused and are dropped.
     fn defer(&mut self, id: usize, arrival: Deferred, now: f64) {
         let list = &mut self.deferred[id];
         if list.first().is_some_and(|d| d.at <= now) {
@@ -617,9 +669,10 @@ impl<'m> Sim<'m> {
         list.push(arrival);
     }
 
-    /// Connects came back to an agent at `t` (a refund, a released hold, a bonus): its
-    /// deferred arrivals after `t` are scheduled, since it may now be able to pay.
-    fn credited(&mut self, id: usize, t: f64) {
+    /// Connects came back to an agent at `t` (a refund, a released hold, a bonus, what was
+    /// left of a bundle) or its learner's posterior changed: its deferred arrivals after `t`
+    /// are scheduled, since it may now apply.
+    fn reconsider(&mut self, id: usize, t: f64) {
         if self.deferred[id].is_empty() {
             return;
         }
@@ -650,16 +703,23 @@ impl<'m> Sim<'m> {
         t >= self.posts[post as usize].closes_at
     }
 
-    /// The fit of an agent for a job, from its own stream: `clamp(skill + noise, 0, 1)`.
-    fn draw_fit(&mut self, id: usize) -> f64 {
-        let noise = self.model.population.fit_noise.sample(&mut self.own[id]);
+    /// The agent's own draws for a post: a stream of its own for each post it gets to, so
+    /// that a different decision on one post leaves its draws on every other as they were.
+    fn own_rng(&self, id: usize, post: u32) -> Rng {
+        let index = self.posts[post as usize].index;
+        self.streams.rng2(Stream::Agent, id as u64, index)
+    }
+
+    /// The fit of an agent for a job: `clamp(skill + noise, 0, 1)`.
+    fn draw_fit(&self, id: usize, rng: &mut Rng) -> f64 {
+        let noise = self.model.population.fit_noise.sample(rng);
         (self.agents[id].skill + noise).clamp(0.0, 1.0)
     }
 
-    /// A proposal's quality, from the agent's own stream, clipped to [0, 1].
-    fn draw_quality(&mut self, id: usize) -> f64 {
+    /// A proposal's quality, clipped to [0, 1].
+    fn draw_quality(&self, id: usize, rng: &mut Rng) -> f64 {
         let s = &self.model.strategies[self.agents[id].strategy];
-        s.quality.sample(&mut self.own[id]).clamp(0.0, 1.0)
+        s.quality.sample(rng).clamp(0.0, 1.0)
     }
 
     // ---- Deciding and paying, at the submission time ------------------------------------
@@ -686,7 +746,7 @@ impl<'m> Sim<'m> {
         let s = &model.strategies[self.agents[id].strategy];
         let price = model.connects.price_usd;
         let bid = if self.auction_open(post, t) {
-            boost_bid(s, &job, price, model.boost.min_bid)
+            self.planned_bid(id, &job, t)
         } else {
             0
         };
@@ -706,22 +766,9 @@ impl<'m> Sim<'m> {
         if !passes_post_filters(s, &job) {
             return;
         }
-        let fit = self.draw_fit(id);
-        if !passes_fit_filter(s, fit) {
-            return;
+        if let Verdict::Applies { fit, quality } = self.own_verdict(id, post, &job, bid) {
+            self.make_proposal(post, &job, agent, t, fit, quality, false, bid, bundle);
         }
-        if let Some(offset) = self.agents[id].learner {
-            let theta = self.sample_posterior(id, offset, &job);
-            let paid = job.connects_cost.saturating_add(bid);
-            if !learner_says_apply(theta, &job, model.fee, paid, price) {
-                return;
-            }
-        }
-        if !chance(&mut self.own[id], s.apply_prob) {
-            return;
-        }
-        let quality = self.draw_quality(id);
-        self.make_proposal(post, &job, agent, t, fit, quality, false, bid, bundle);
     }
 
     /// An invitee gets to the post: if it is open and the agent has free capacity, it
@@ -736,13 +783,14 @@ impl<'m> Sim<'m> {
             return;
         };
         self.catch_up(id, t, true);
+        let mut rng = self.own_rng(id, post);
         if self.agents[id].active >= self.model.population.capacity
-            || !chance(&mut self.own[id], self.model.invitations.answer_prob)
+            || !chance(&mut rng, self.model.invitations.answer_prob)
         {
             return;
         }
-        let fit = self.draw_fit(id);
-        let quality = self.draw_quality(id);
+        let fit = self.draw_fit(id, &mut rng);
+        let quality = self.draw_quality(id, &mut rng);
         self.make_proposal(post, &job, agent, t, fit, quality, true, 0, 0);
     }
 
@@ -780,11 +828,11 @@ impl<'m> Sim<'m> {
         week(now) == a.week && week(at) == a.week && a.paid_this_week >= cap
     }
 
-    /// Thompson sampling: a draw, from the agent's own stream, from its (category, tier)
-    /// posterior of hires per paid proposal.
-    fn sample_posterior(&mut self, id: usize, offset: usize, job: &Job) -> f64 {
+    /// Thompson sampling: a draw from the agent's (category, tier) posterior of hires per
+    /// paid proposal.
+    fn sample_posterior(&self, offset: usize, job: &Job, rng: &mut Rng) -> f64 {
         let (hires, misses) = self.learner_arena[self.segment(offset, job)];
-        Beta::new(hires, misses).map_or(0.0, |b| b.sample(&mut self.own[id]))
+        Beta::new(hires, misses).map_or(0.0, |b| b.sample(rng))
     }
 
     fn segment(&self, offset: usize, job: &Job) -> usize {
@@ -862,7 +910,7 @@ impl<'m> Sim<'m> {
             }
             self.agents[id].paid_this_week += 1;
             if bought {
-                self.credited(id, t);
+                self.reconsider(id, t);
             }
         }
         let p = &mut self.posts[post as usize];
@@ -944,7 +992,7 @@ impl<'m> Sim<'m> {
                 }
                 _ => self.ledgers[id].release_hold(hold, t),
             }
-            self.credited(id, t);
+            self.reconsider(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -956,7 +1004,7 @@ impl<'m> Sim<'m> {
             let id = pr.agent as usize;
             self.catch_up(id, t, true);
             self.ledgers[id].release_hold(&p.pieces[pr.held.0 as usize..pr.held.1 as usize], t);
-            self.credited(id, t);
+            self.reconsider(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -970,7 +1018,7 @@ impl<'m> Sim<'m> {
             let ledger = &mut self.ledgers[id];
             ledger.refund(&p.pieces[pr.paid.0 as usize..pr.paid.1 as usize], t);
             ledger.refund(&p.pieces[pr.charged.0 as usize..pr.charged.1 as usize], t);
-            self.credited(id, t);
+            self.reconsider(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -1055,7 +1103,7 @@ impl<'m> Sim<'m> {
                     bonus.window_hours,
                     model.connects.lifetime_hours,
                 );
-                self.credited(id, t);
+                self.reconsider(id, t);
             }
         }
         let mut hired = None;
@@ -1083,7 +1131,7 @@ impl<'m> Sim<'m> {
             None => self.market[month].jobs_expired += 1,
         }
         self.count_experiment_arms(post, job, hired, month);
-        self.learn(post, job, hired);
+        self.learn(post, job, hired, t);
     }
 
     /// The hire: the contract's value net of the fee is earned now; the agent is busy for
@@ -1103,7 +1151,7 @@ impl<'m> Sim<'m> {
             a.rising_talent_granted = true;
             self.catch_up(id, t, true);
             self.ledgers[id].grant(c.rising_talent, t, c.lifetime_hours);
-            self.credited(id, t);
+            self.reconsider(id, t);
         }
         self.queue
             .schedule(t + job.contract_hours, EventKind::ContractEnd(id as u32));
@@ -1149,19 +1197,21 @@ impl<'m> Sim<'m> {
 
     /// The auto-bidder's update: each paid proposal to a reviewed post is a success if its
     /// agent was hired, else a failure, in the agent's (category, tier) posterior.
-    fn learn(&mut self, post: u32, job: &Job, hired: Option<u32>) {
-        for pr in &self.posts[post as usize].proposals {
+    fn learn(&mut self, post: u32, job: &Job, hired: Option<u32>, t: f64) {
+        for i in 0..self.posts[post as usize].proposals.len() {
+            let pr = self.posts[post as usize].proposals[i];
             if pr.invited {
                 continue;
             }
             if let Some(offset) = self.agents[pr.agent as usize].learner {
-                let k = offset + job.category * self.model.tiers.len() + job.tier;
+                let k = self.segment(offset, job);
                 let segment = &mut self.learner_arena[k];
                 if hired == Some(pr.agent) {
                     segment.0 += 1.0;
                 } else {
                     segment.1 += 1.0;
                 }
+                self.reconsider(pr.agent as usize, t);
             }
         }
     }
@@ -1754,7 +1804,7 @@ capacity = 1
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "229775d8fdc37922b78b23a5598f885aae2ab75bb1c2ba76d707fece12f122e5";
+    const PINNED_SHA256: &str = "df5ec7cc7e94e0943b6c87f4c4f3bbc144a08030f1a454c569e8809de8a20f09";
 
     /// The shortcuts of `plan_arrival` (the post filters, a weekly cap already reached and
     /// an agent that cannot pay, settled at posting; deferred arrivals brought back by a

@@ -11,7 +11,7 @@
 //! | [`Stream::Attention`] | post, notice group | who of one group notices one post, and their delays |
 //! | [`Stream::Invitation`] | post | the invitees of one post and their delays |
 //! | [`Stream::Review`] | post | the client's review of one post |
-//! | [`Stream::Agent`] | agent | the agent's own draws (fit, quality, `apply_prob`, answers, learner) |
+//! | [`Stream::Agent`] | agent, post | the agent's own draws on one post (fit, `apply_prob`, quality, an invitee's answer, the learner's sample) |
 //!
 //! A stream is a Xoshiro256++ generator seeded from a hash of (replication key, stream,
 //! indices); the replication key is ChaCha8 stream `replication` of the master seed. Output
