@@ -11,7 +11,8 @@ use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::calibration::{
-    CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value,
+    CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value, interval_text,
+    range_text,
 };
 use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
 use crate::export::{Manifest, ScenarioInfo, csv_bytes, ensure_writable, run_files, write_files};
@@ -287,10 +288,17 @@ fn tune_command(args: TuneArgs) -> Outcome {
     ensure_writable(&out)
         .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
         .map_err(Failure::bad_input)?;
+    let knobs = tune::select(args.knobs.as_deref()).map_err(|bad| {
+        let known: Vec<&str> = KNOBS.iter().map(|k| k.key).collect();
+        Failure::bad_input(anyhow!(
+            "--knobs: no knob is named {bad:?} (allowed: {})",
+            known.join(", ")
+        ))
+    })?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications: Vec<u32> = (0..base.model.replications).collect();
     let mut log = String::from("evaluation,objective");
-    for k in &KNOBS {
+    for k in &knobs {
         log.push_str(&format!(",{}", k.name.replace(',', ";")));
     }
     for t in &TARGETS {
@@ -307,11 +315,11 @@ fn tune_command(args: TuneArgs) -> Outcome {
         args.evaluations
     );
     let (best, value) = tune::nelder_mead(
-        &tune::start_point(&base.file),
+        &tune::start_point(&knobs, &base.file),
         args.step,
         args.evaluations,
         |x| {
-            let file = tune::with_knobs(&base.file, x);
+            let file = tune::with_knobs(&knobs, &base.file, x);
             match calibration_table(&base, &file, &replications, threads) {
                 Ok(table) => {
                     let v = tune::objective(&table);
@@ -325,8 +333,10 @@ fn tune_command(args: TuneArgs) -> Outcome {
                                 .map_or(String::new(), |m| m.to_string())
                         })
                         .collect();
-                    let knobs: Vec<String> =
-                        tune::knob_values(x).iter().map(|v| v.to_string()).collect();
+                    let knobs: Vec<String> = tune::knob_values(&knobs, x)
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect();
                     log.push_str(&format!(",{v},{},{}\n", knobs.join(","), means.join(",")));
                     v
                 }
@@ -338,11 +348,11 @@ fn tune_command(args: TuneArgs) -> Outcome {
         },
         |count, x, v| {
             if !args.quiet {
-                let knobs: Vec<String> = tune::knob_values(x)
+                let values: Vec<String> = tune::knob_values(&knobs, x)
                     .iter()
                     .map(|v| format!("{v:.3}"))
                     .collect();
-                println!("{count:>4}  objective {v:.5}  knobs {}", knobs.join(" "));
+                println!("{count:>4}  objective {v:.5}  knobs {}", values.join(" "));
             }
         },
     );
@@ -365,7 +375,7 @@ fn tune_command(args: TuneArgs) -> Outcome {
         .map_err(Failure::failed)?;
     println!();
     println!("best objective {value:.5}; the knobs:");
-    for (k, v) in KNOBS.iter().zip(tune::knob_values(&best)) {
+    for (k, v) in knobs.iter().zip(tune::knob_values(&knobs, &best)) {
         println!("  {} = {v:.4}", k.name);
     }
     println!("Every evaluation in {}", out.join("tune.csv").display());
@@ -388,22 +398,7 @@ fn print_calibration(scenario: &Scenario, table: &[CalibrationRow], out: &Path) 
         "target", "range", "simulated", "95% interval", "n", "verdict"
     );
     for r in table {
-        let range = match (r.low, r.high) {
-            (Some(low), Some(high)) => format!(
-                "{} to {}",
-                format_value(r.unit, Some(low)),
-                format_value(r.unit, Some(high))
-            ),
-            _ => "-".to_string(),
-        };
-        let interval = match (r.ci_low, r.ci_high) {
-            (Some(_), Some(_)) => format!(
-                "[{}, {}]",
-                format_value(r.unit, r.ci_low),
-                format_value(r.unit, r.ci_high)
-            ),
-            _ => "-".to_string(),
-        };
+        let (range, interval) = (range_text(r), interval_text(r));
         let target = format!("{:<width$}", r.target);
         println!(
             "{target}  {range:>17}  {:>9}  {interval:>21}  {:>4}  {:<9}  {}",

@@ -34,6 +34,8 @@ pub struct Target {
     pub high: f64,
     pub source: &'static str,
     pub unit: Unit,
+    /// The target is a ceiling (`low` is the quantity's floor, not a figure to reach).
+    pub at_most: bool,
 }
 
 /// How a value reads (the `unit` column of `calibration.csv`).
@@ -61,6 +63,7 @@ pub const TARGETS: [Target; 7] = [
         high: 0.15,
         source: "third-party 2023-2025 reports (11% in 2023, 15% in 2025)",
         unit: Unit::Share,
+        at_most: false,
     },
     Target {
         name: "share of posts that end in a hire",
@@ -68,6 +71,7 @@ pub const TARGETS: [Target; 7] = [
         high: 0.45,
         source: "unverified third-party figure (~38-40%)",
         unit: Unit::Share,
+        at_most: false,
     },
     Target {
         name: "proposals per post (median)",
@@ -75,6 +79,7 @@ pub const TARGETS: [Target; 7] = [
         high: 50.0,
         source: "the marketplace's bands, up to \"50+\"",
         unit: Unit::Count,
+        at_most: false,
     },
     Target {
         name: "USD of bundles per freelancer-month (median)",
@@ -82,6 +87,7 @@ pub const TARGETS: [Target; 7] = [
         high: 5.0,
         source: "Upwork: most freelancers spend about $5 a month or less",
         unit: Unit::Usd,
+        at_most: true,
     },
     Target {
         name: "boost lift (slot winners vs placebo would-be winners)",
@@ -89,6 +95,7 @@ pub const TARGETS: [Target; 7] = [
         high: 0.43,
         source: "Upwork: +37% (three slots) to +43% (top bid), 2022 beta",
         unit: Unit::Change,
+        at_most: false,
     },
     Target {
         name: "application cap: proposals per capped post vs uncapped",
@@ -96,6 +103,7 @@ pub const TARGETS: [Target; 7] = [
         high: -0.08,
         source: "Horton and Vasserman: -11% applicants to treated jobs",
         unit: Unit::Change,
+        at_most: false,
     },
     Target {
         name: "application cap: hire share, capped minus uncapped",
@@ -103,6 +111,7 @@ pub const TARGETS: [Target; 7] = [
         high: 0.02,
         source: "Horton and Vasserman: no detectable change in hiring",
         unit: Unit::Points,
+        at_most: false,
     },
 ];
 
@@ -298,6 +307,30 @@ pub fn calibration_rows(market: &Rows, placebo: &Rows, capped: &Rows) -> Vec<Cal
         ));
     }
     out
+}
+
+/// A row's range as it reads (`10.0% to 15.0%`), or `-` without one.
+pub fn range_text(row: &CalibrationRow) -> String {
+    match (row.low, row.high) {
+        (Some(low), Some(high)) => format!(
+            "{} to {}",
+            format_value(row.unit, Some(low)),
+            format_value(row.unit, Some(high))
+        ),
+        _ => "-".to_string(),
+    }
+}
+
+/// A row's 95% interval as it reads (`[12.4%, 12.8%]`), or `-` without one.
+pub fn interval_text(row: &CalibrationRow) -> String {
+    match (row.ci_low, row.ci_high) {
+        (Some(_), Some(_)) => format!(
+            "[{}, {}]",
+            format_value(row.unit, row.ci_low),
+            format_value(row.unit, row.ci_high)
+        ),
+        _ => "-".to_string(),
+    }
 }
 
 /// How a value of a row reads in the printed table (shares in percent, …).

@@ -115,6 +115,11 @@ pub struct TuneArgs {
     /// The first simplex's step along each knob, as a share of the knob's range
     #[arg(long, value_name = "X", default_value_t = 0.15)]
     pub step: f64,
+    /// The knobs to search, comma-separated [default: all]: position_decay,
+    /// max_interviews, interview_intercept, badge_lift, decision_delay, hand_delay_median,
+    /// hand_delay_sigma, appeal_sigma, client_quality
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub knobs: Option<Vec<String>>,
     /// Master seed (overrides run.seed): the same for every evaluation
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,

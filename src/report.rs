@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::{WriteError, write_file_atomically};
-use crate::calibration::{CalibrationRow, format_value};
+use crate::calibration::{CalibrationRow, format_value, interval_text, range_text};
 use crate::charts::CHARTS;
 use crate::results::{MarketSummaryRow, RunData, RunDirError, SummaryRow, files, read_csv};
 
@@ -215,22 +215,7 @@ fn calibration_table(rows: &[CalibrationRow]) -> String {
          <th>95% interval</th><th>n</th><th>verdict</th><th>source</th></tr></thead>\n<tbody>\n",
     );
     for r in rows {
-        let range = match (r.low, r.high) {
-            (Some(low), Some(high)) => format!(
-                "{} to {}",
-                format_value(r.unit, Some(low)),
-                format_value(r.unit, Some(high))
-            ),
-            _ => "–".to_string(),
-        };
-        let interval = match (r.ci_low, r.ci_high) {
-            (Some(_), Some(_)) => format!(
-                "[{}, {}]",
-                format_value(r.unit, r.ci_low),
-                format_value(r.unit, r.ci_high)
-            ),
-            _ => "–".to_string(),
-        };
+        let (range, interval) = (range_text(r), interval_text(r));
         let _ = writeln!(
             table,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\

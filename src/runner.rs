@@ -1,6 +1,6 @@
 //! The runner: replications in parallel, shards, and the reduction in replication order.
 //!
-//! Each replication is simulated from its own stream (`random::replication_rng`), and the
+//! Each replication is simulated from its own streams (`random::Streams`), and the
 //! results are collected into a `Vec` in replication order before they are joined, so the
 //! output is byte-identical for any thread count and any sharding.
 

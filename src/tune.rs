@@ -4,7 +4,8 @@
 //! objective is a smooth function of the knobs rather than noise).
 //!
 //! The objective adds, for each target, the squared distance of its mean from the middle
-//! 80% of its range, in units of the range's width: 0 when every target sits well inside.
+//! 80% of its range (the lower 90% for a ceiling such as "at most $5"), in units of the
+//! range's width: 0 when every target sits well inside, where the search stops.
 //! The knobs are searched in a unit cube, mapped to each knob's bounds (log-scaled for
 //! delays); the search starts from the scenario's own values.
 
@@ -18,6 +19,9 @@ pub const HAND_WRITERS: [&str; 4] = ["selective", "boost-large", "plus-selective
 /// A knob the search turns: its name (the scenario path it sets), bounds, scale, and how
 /// to read and write it.
 pub struct Knob {
+    /// The short name `--knobs` takes.
+    pub key: &'static str,
+    /// The scenario path it sets.
     pub name: &'static str,
     pub low: f64,
     pub high: f64,
@@ -69,6 +73,7 @@ fn quality(f: &ScenarioFile) -> Option<(f64, f64)> {
 /// The knobs, in the order of the search vector.
 pub const KNOBS: [Knob; 9] = [
     Knob {
+        key: "position_decay",
         name: "review.position_decay",
         low: 0.0,
         high: 1.0,
@@ -78,6 +83,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| f.review.position_decay = v,
     },
     Knob {
+        key: "max_interviews",
         name: "review.max_interviews",
         low: 1.0,
         high: 12.0,
@@ -87,6 +93,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| f.review.max_interviews = v.round() as u32,
     },
     Knob {
+        key: "interview_intercept",
         name: "review.interview_logit.intercept",
         low: -6.0,
         high: 0.0,
@@ -96,6 +103,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| f.review.interview_logit.intercept = v,
     },
     Knob {
+        key: "badge_lift",
         name: "review.boost_badge_lift",
         low: 1.0,
         high: 2.0,
@@ -105,6 +113,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| f.review.boost_badge_lift = v,
     },
     Knob {
+        key: "decision_delay",
         name: "review.delay_hours.lognormal.median",
         low: 6.0,
         high: 480.0,
@@ -118,6 +127,7 @@ pub const KNOBS: [Knob; 9] = [
         },
     },
     Knob {
+        key: "hand_delay_median",
         name: "strategies[hand-written].response_delay_hours.lognormal.median",
         low: 0.5,
         high: 96.0,
@@ -127,6 +137,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| set_hand_writer_delay(f, Some(v), None),
     },
     Knob {
+        key: "hand_delay_sigma",
         name: "strategies[hand-written].response_delay_hours.lognormal.sigma",
         low: 0.3,
         high: 2.5,
@@ -136,6 +147,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| set_hand_writer_delay(f, None, Some(v)),
     },
     Knob {
+        key: "appeal_sigma",
         name: "jobs.appeal_sigma",
         low: 0.0,
         high: 2.0,
@@ -145,6 +157,7 @@ pub const KNOBS: [Knob; 9] = [
         set: |f, v| f.jobs.appeal_sigma = v,
     },
     Knob {
+        key: "client_quality",
         name: "clients.quality (Beta mean, a + b kept)",
         low: 0.2,
         high: 0.9,
@@ -163,9 +176,27 @@ pub const KNOBS: [Knob; 9] = [
     },
 ];
 
+/// The knobs named by `keys` (every knob when `None`), in [`KNOBS`]' order, or the first
+/// unknown key.
+pub fn select(keys: Option<&[String]>) -> Result<Vec<&'static Knob>, String> {
+    let Some(keys) = keys else {
+        return Ok(KNOBS.iter().collect());
+    };
+    if let Some(bad) = keys
+        .iter()
+        .find(|k| !KNOBS.iter().any(|n| n.key == k.as_str()))
+    {
+        return Err(bad.clone());
+    }
+    Ok(KNOBS
+        .iter()
+        .filter(|n| keys.iter().any(|k| k == n.key))
+        .collect())
+}
+
 /// A point of the unit cube as knob values.
-pub fn knob_values(x: &[f64]) -> Vec<f64> {
-    KNOBS
+pub fn knob_values(knobs: &[&Knob], x: &[f64]) -> Vec<f64> {
+    knobs
         .iter()
         .zip(x)
         .map(|(k, &u)| {
@@ -182,8 +213,8 @@ pub fn knob_values(x: &[f64]) -> Vec<f64> {
 
 /// The scenario's own knob values as a point of the unit cube (a knob it does not have in
 /// the searched form starts in the middle).
-pub fn start_point(file: &ScenarioFile) -> Vec<f64> {
-    KNOBS
+pub fn start_point(knobs: &[&Knob], file: &ScenarioFile) -> Vec<f64> {
+    knobs
         .iter()
         .map(|k| {
             (k.get)(file).map_or(0.5, |v| {
@@ -199,17 +230,17 @@ pub fn start_point(file: &ScenarioFile) -> Vec<f64> {
 }
 
 /// The scenario with the knobs set to the point `x` of the unit cube.
-pub fn with_knobs(file: &ScenarioFile, x: &[f64]) -> ScenarioFile {
+pub fn with_knobs(knobs: &[&Knob], file: &ScenarioFile, x: &[f64]) -> ScenarioFile {
     let mut f = file.clone();
-    for (k, v) in KNOBS.iter().zip(knob_values(x)) {
+    for (k, v) in knobs.iter().zip(knob_values(knobs, x)) {
         (k.set)(&mut f, v);
     }
     f
 }
 
 /// The search's objective on a calibration table: for each target, the squared distance
-/// of its mean from the middle 80% of its range, over the range's width (a target without
-/// a value counts 1).
+/// of its mean from the middle 80% of its range (of its lower 90% for a ceiling), over the
+/// range's width (a target without a value counts 1).
 pub fn objective(table: &[CalibrationRow]) -> f64 {
     TARGETS
         .iter()
@@ -222,7 +253,12 @@ pub fn objective(table: &[CalibrationRow]) -> f64 {
                 return 1.0;
             };
             let width = t.high - t.low;
-            let (low, high) = (t.low + 0.1 * width, t.high - 0.1 * width);
+            let floor = if t.at_most {
+                t.low
+            } else {
+                t.low + 0.1 * width
+            };
+            let (low, high) = (floor, t.high - 0.1 * width);
             let miss = (low - mean).max(mean - high).max(0.0);
             (miss / width).powi(2)
         })
@@ -336,9 +372,15 @@ mod tests {
     #[test]
     fn knobs_read_back_what_they_set() {
         let file = crate::scenario::Scenario::load("default").unwrap().file;
-        let x = start_point(&file);
-        let again = start_point(&with_knobs(&file, &x));
-        for (k, (a, b)) in KNOBS.iter().zip(x.iter().zip(&again)) {
+        let knobs = select(None).unwrap();
+        let x = start_point(&knobs, &file);
+        let again = start_point(&knobs, &with_knobs(&knobs, &file, &x));
+        assert_eq!(
+            select(Some(&["badge_lift".to_string()])).unwrap()[0].name,
+            KNOBS[3].name
+        );
+        assert_eq!(select(Some(&["nope".to_string()])).unwrap_err(), "nope");
+        for (k, (a, b)) in knobs.iter().zip(x.iter().zip(&again)) {
             // Whole knobs move to the nearest whole value; the rest read back exactly.
             let tolerance = if k.whole {
                 0.5 / (k.high - k.low)
@@ -362,6 +404,20 @@ mod tests {
                 .collect()
         };
         assert_eq!(objective(&table(0.5)), 0.0);
+        // A ceiling ("at most $5") is met at its floor too; another target is not.
+        let at_floor: Vec<CalibrationRow> = TARGETS
+            .iter()
+            .map(|t| CalibrationRow {
+                target: t.name.to_string(),
+                mean: Some(if t.at_most {
+                    t.low
+                } else {
+                    (t.low + t.high) / 2.0
+                }),
+                ..CalibrationRow::default()
+            })
+            .collect();
+        assert_eq!(objective(&at_floor), 0.0);
         assert!(objective(&table(1.5)) > objective(&table(1.2)));
         assert!(objective(&[]) >= TARGETS.len() as f64);
     }
