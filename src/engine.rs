@@ -1804,7 +1804,7 @@ capacity = 1
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "df5ec7cc7e94e0943b6c87f4c4f3bbc144a08030f1a454c569e8809de8a20f09";
+    const PINNED_SHA256: &str = "3949d8780187b1175e4e60f7edbaf924e99ac7a615fa78f803b5105346bc77bf";
 
     /// The shortcuts of `plan_arrival` (the post filters, a weekly cap already reached and
     /// an agent that cannot pay, settled at posting; deferred arrivals brought back by a

@@ -18,6 +18,7 @@ pub const HAND_WRITERS: [&str; 4] = ["selective", "boost-large", "plus-selective
 
 /// A knob the search turns: its name (the scenario path it sets), bounds, scale, and how
 /// to read and write it.
+#[derive(Debug)]
 pub struct Knob {
     /// The short name `--knobs` takes.
     pub key: &'static str,
