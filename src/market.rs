@@ -259,12 +259,14 @@ impl NoticeGroup {
         if probability <= 0.0 {
             return;
         }
-        let ln_miss = (1.0 - probability).ln();
+        // ln(1 - p), accurate for the tiny probabilities a post of little appeal gives.
+        let ln_miss = (-probability).ln_1p();
         let mut i = 0usize;
         loop {
             let u: f64 = rng.random();
             let skip = ((1.0 - u).ln() / ln_miss).floor();
-            if skip >= (n - i) as f64 {
+            // Past the end (a NaN or an infinite skip included): no more noticers.
+            if skip.is_nan() || skip >= (n - i) as f64 {
                 return;
             }
             i += skip as usize;
@@ -326,6 +328,21 @@ mod tests {
         let first: u32 = counts[..100].iter().sum();
         let last: u32 = counts[900..].iter().sum();
         assert!((f64::from(first) - f64::from(last)).abs() < 4.0 * 138.0);
+    }
+
+    /// Regression: a post of tiny appeal (appeal_sigma 10) gives a notice probability whose
+    /// `ln(1 - p)` rounded to 0, and the skips ran past the list.
+    #[test]
+    fn a_vanishing_notice_probability_notices_no_one() {
+        let group = NoticeGroup::new(0, 0.05, (0..1000).collect());
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+        for p in [1e-300, 1e-20, f64::MIN_POSITIVE, 5e-324] {
+            let mut seen = 0;
+            for _ in 0..1000 {
+                group.for_each_noticer(p, &mut rng, |_, _| seen += 1);
+            }
+            assert_eq!(seen, 0, "p = {p}");
+        }
     }
 
     #[test]
