@@ -10,20 +10,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use connectsim::results::{
     AgentRoiRow, AgentRow, BoostBidRow, MarketMonthRow, MarketSummaryRow, StrategyMonthRow,
     SummaryRow, read_csv,
 };
 use predicates::prelude::*;
 use serde::de::DeserializeOwned;
-use tempfile::TempDir;
+
+mod common;
+
+use common::{connectsim, run, tempdir};
 
 // ---- Helpers --------------------------------------------------------------------------
-
-fn connectsim() -> Command {
-    Command::cargo_bin("connectsim").expect("the connectsim binary is built")
-}
 
 /// A scenario file of `tests/data/`.
 fn data(name: &str) -> String {
@@ -32,23 +30,6 @@ fn data(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("a temporary directory")
-}
-
-/// `connectsim run SCENARIO --out OUT --no-plots --quiet EXTRA...`, which must succeed.
-fn run(scenario: &str, out: &Path, extra: &[&str]) {
-    connectsim()
-        .arg("run")
-        .arg(scenario)
-        .arg("--out")
-        .arg(out)
-        .args(["--no-plots", "--quiet"])
-        .args(extra)
-        .assert()
-        .success();
 }
 
 fn rows<T: DeserializeOwned>(dir: &Path, file: &str) -> Vec<T> {
@@ -408,7 +389,7 @@ fn connects_are_conserved_in_every_month() {
     // refunds and hold boost bids.
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data("tiny.toml"), &out, &["--months", "13"]);
+    run(data("tiny.toml"), &out, &["--months", "13"]);
     let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
     assert_eq!(sm.len(), 2 * 13 * TINY_STRATEGIES.len());
 
@@ -539,7 +520,7 @@ fn grants_and_expiries_match_a_hand_computation() {
     // then 200 + 10 − 90 = 120 in month 12 and 120 + 10 − 10 = 120 in month 13.
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data("no_jobs.toml"), &out, &[]);
+    run(data("no_jobs.toml"), &out, &[]);
     let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
     assert_eq!(sm.len(), 14, "one replication × 14 months × one strategy");
     let agents = 10;
@@ -591,7 +572,7 @@ fn a_frugal_strategy_never_pays_usd() {
     // buyer has a bundle budget.
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data("frugal.toml"), &out, &[]);
+    run(data("frugal.toml"), &out, &[]);
     let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
     let (frugal, buyer): (Vec<_>, Vec<_>) = sm.iter().partition(|r| r.strategy == "frugal");
     assert_eq!(frugal.len(), 4);
@@ -619,7 +600,7 @@ fn a_frugal_strategy_never_pays_usd() {
 
     // And the frugal strategy of the tiny market (selective, never buys).
     let out = tmp.path().join("tiny");
-    run(&data("tiny.toml"), &out, &[]);
+    run(data("tiny.toml"), &out, &[]);
     let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
     for r in sm.iter().filter(|r| r.strategy == "frugal") {
         assert_eq!(
@@ -635,7 +616,7 @@ fn a_frugal_strategy_never_pays_usd() {
 fn refund_run(scenario: &str) -> (Vec<StrategyMonthRow>, Vec<MarketMonthRow>) {
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data(scenario), &out, &[]);
+    run(data(scenario), &out, &[]);
     let sm = rows(&out, "strategy_monthly.csv");
     let mm = rows(&out, "market_monthly.csv");
     (sm, mm)
@@ -698,7 +679,7 @@ fn cancels_and_removals_refund() {
 fn agents_csv_adds_up_to_the_monthly_rows() {
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data("tiny.toml"), &out, &["--agents-csv"]);
+    run(data("tiny.toml"), &out, &["--agents-csv"]);
     let agents: Vec<AgentRow> = rows(&out, "agents.csv");
     let sm: Vec<StrategyMonthRow> = rows(&out, "strategy_monthly.csv");
     let (reps, per_rep, months) = (2u32, 250u32, 2u32);
@@ -1121,7 +1102,7 @@ fn merging_shards_of_different_seeds_exits_2() {
 fn plot_without_strategy_monthly_exits_2_naming_the_file() {
     let tmp = tempdir();
     let out = tmp.path().join("run");
-    run(&data("tiny.toml"), &out, &[]);
+    run(data("tiny.toml"), &out, &[]);
     fs::remove_file(out.join("strategy_monthly.csv")).unwrap();
     let assert = connectsim().arg("plot").arg(&out).assert().code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();

@@ -26,32 +26,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use connectsim::stats::t_975;
-use tempfile::TempDir;
+
+mod common;
+
+use common::{connectsim, run, tempdir};
 
 // ---- Helpers --------------------------------------------------------------------------
-
-fn connectsim() -> Command {
-    Command::cargo_bin("connectsim").expect("the connectsim binary is built")
-}
-
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("a temporary directory")
-}
-
-/// `connectsim run SCENARIO --out OUT --no-plots --quiet EXTRA...`, which must succeed.
-fn run(scenario: impl AsRef<std::ffi::OsStr>, out: &Path, extra: &[&str]) {
-    connectsim()
-        .arg("run")
-        .arg(scenario)
-        .arg("--out")
-        .arg(out)
-        .args(["--no-plots", "--quiet"])
-        .args(extra)
-        .assert()
-        .success();
-}
 
 /// The named columns of a CSV file of a run directory, one `Vec` of fields per row, read
 /// by header name (so the test does not depend on the other columns).

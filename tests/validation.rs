@@ -6,17 +6,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
-fn connectsim() -> Command {
-    Command::cargo_bin("connectsim").expect("the connectsim binary is built")
-}
+mod common;
 
-fn tempdir() -> TempDir {
-    tempfile::tempdir().expect("a temporary directory")
-}
+use common::{connectsim, tempdir};
 
 /// A valid scenario that lists the tiers and the strategies (arrays replace the default's
 /// whole), so that each case can break one of them in this file.
