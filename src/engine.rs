@@ -53,30 +53,44 @@ pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
     sim.finish(replication, with_agents)
 }
 
-/// An agent's state.
+/// What the hot path reads of an agent for every post it notices: one cache line.
 #[derive(Debug, Clone)]
+#[repr(align(64))]
 struct Agent {
-    strategy: usize,
+    joined_at: f64,
+    next_billing: f64,
+    /// While it is at capacity: when its first running contract ends (else −∞).
+    free_at: f64,
+    /// Before this time (its next billing day, when it was found unable to pay) it cannot
+    /// pay `cannot_pay_from` Connects or more unless Connects come back to it (else −∞).
+    broke_until: f64,
+    budget_left_usd: f64,
+    strategy: u32,
+    cannot_pay_from: Connects,
+    /// Contracts running.
+    active: u32,
+    week: u32,
+    paid_this_week: u32,
+    /// Whether the joining grants were made.
+    joined: bool,
+}
+
+/// The rest of an agent's state, read when it applies, is reviewed or is hired.
+#[derive(Debug, Clone)]
+struct Profile {
     /// Bit set of its categories.
     categories: u64,
     skill: f64,
-    joined_at: f64,
-    /// Whether the joining grants were made.
-    joined: bool,
     takes_readiness_test: bool,
     certified: bool,
-    next_billing: f64,
     completed: u32,
     reputation: f64,
-    /// Contracts running.
-    active: u32,
-    week: u64,
-    paid_this_week: u32,
-    budget_left_usd: f64,
     hires_early: u32,
     rising_talent_granted: bool,
     /// Index of its first (category, tier) posterior in the learner arena, if it learns.
     learner: Option<usize>,
+    /// When its running contracts end.
+    contract_ends: Vec<f64>,
 }
 
 /// Counters of an agent's activity (the ledger keeps the Connects).
@@ -205,6 +219,7 @@ struct Sim<'m> {
     model: &'m Model,
     streams: Streams,
     agents: Vec<Agent>,
+    profiles: Vec<Profile>,
     /// Each agent's deferred arrivals.
     deferred: Vec<Vec<Deferred>>,
     ledgers: Vec<Ledger>,
@@ -245,19 +260,19 @@ struct Sim<'m> {
 
 impl<'m> Sim<'m> {
     fn new(model: &'m Model, streams: Streams) -> Sim<'m> {
-        let mut agents = create_agents(model, &mut streams.rng(Stream::Population, 0));
+        let (agents, mut profiles) = create_agents(model, &mut streams.rng(Stream::Population, 0));
         let n = agents.len();
         let categories = model.jobs.category_names.len();
         let mut learner_arena = Vec::new();
-        for a in &mut agents {
-            if let Some(prior) = model.strategies[a.strategy].learner {
-                a.learner = Some(learner_arena.len());
+        for (a, profile) in agents.iter().zip(&mut profiles) {
+            if let Some(prior) = model.strategies[a.strategy as usize].learner {
+                profile.learner = Some(learner_arena.len());
                 learner_arena.extend(std::iter::repeat_n(prior, categories * model.tiers.len()));
             }
         }
-        let notice_groups = notice_groups(model, &agents);
+        let notice_groups = notice_groups(model, &agents, &profiles);
         let mut by_join: Vec<Vec<u32>> = vec![Vec::new(); categories];
-        for (id, a) in agents.iter().enumerate() {
+        for (id, a) in profiles.iter().enumerate() {
             for (c, list) in by_join.iter_mut().enumerate() {
                 if a.categories & (1 << c) != 0 {
                     list.push(id as u32);
@@ -290,6 +305,7 @@ impl<'m> Sim<'m> {
             model,
             streams,
             agents,
+            profiles,
             deferred: vec![Vec::new(); n],
             ledgers: vec![Ledger::new(); n],
             activity: vec![Activity::default(); n],
@@ -408,11 +424,12 @@ impl<'m> Sim<'m> {
         let a = &mut self.agents[id];
         a.joined = true;
         let at = a.joined_at;
+        let profile = &self.profiles[id];
         let mut amount = c.signup;
-        if a.takes_readiness_test {
+        if profile.takes_readiness_test {
             amount += c.readiness;
         }
-        if a.certified {
+        if profile.certified {
             amount += c.certification;
         }
         self.ledgers[id].grant(amount, at, c.lifetime_hours);
@@ -423,7 +440,7 @@ impl<'m> Sim<'m> {
     fn billing_day(&mut self, id: usize, at: f64) {
         let model = self.model;
         let a = &mut self.agents[id];
-        let strategy = &model.strategies[a.strategy];
+        let strategy = &model.strategies[a.strategy as usize];
         let plan = &model.plans[strategy.plan];
         let ledger = &mut self.ledgers[id];
         if let Some(cap) = model.connects.rollover_cap {
@@ -504,7 +521,7 @@ impl<'m> Sim<'m> {
         let w_max = w.max(0.0).exp();
         while self.invited.len() < wanted {
             let agent = self.by_join[c][rand::RngExt::random_range(&mut rng, 0..joined)];
-            let weight = (w * self.agents[agent as usize].reputation).exp();
+            let weight = (w * self.profiles[agent as usize].reputation).exp();
             if rand::RngExt::random::<f64>(&mut rng) * w_max < weight
                 && !self.invited.contains(&agent)
             {
@@ -513,7 +530,7 @@ impl<'m> Sim<'m> {
         }
         for i in 0..self.invited.len() {
             let agent = self.invited[i];
-            let s = &model.strategies[self.agents[agent as usize].strategy];
+            let s = &model.strategies[self.agents[agent as usize].strategy as usize];
             let at = t + s.response_delay_hours.sample(&mut rng);
             if at >= model.horizon_hours() {
                 continue;
@@ -565,9 +582,10 @@ impl<'m> Sim<'m> {
             self.queue.schedule(at, EventKind::Arrival { post, agent });
             return;
         }
-        let s = &self.model.strategies[self.agents[id].strategy];
-        let could_apply =
-            passes_post_filters(s, job) && !self.weekly_cap_reached_until(id, job.posted_at, at);
+        let s = &self.model.strategies[self.agents[id].strategy as usize];
+        let could_apply = passes_post_filters(s, job)
+            && at >= self.agents[id].free_at
+            && !self.weekly_cap_reached_until(id, job.posted_at, at);
         let event = if !could_apply {
             if job.applicant_cap.is_none() {
                 return;
@@ -598,7 +616,7 @@ impl<'m> Sim<'m> {
     fn planned_bid(&self, id: usize, job: &Job, at: f64) -> Connects {
         if at < job.auction_closes_at {
             let model = self.model;
-            let s = &model.strategies[self.agents[id].strategy];
+            let s = &model.strategies[self.agents[id].strategy as usize];
             boost_bid(s, job, model.connects.price_usd, model.boost.min_bid)
         } else {
             0
@@ -611,7 +629,7 @@ impl<'m> Sim<'m> {
     /// post, those whose count no parameter changes first and the learner's Beta last.
     fn own_verdict(&self, id: usize, post: u32, job: &Job, bid: Connects) -> Verdict {
         let model = self.model;
-        let s = &model.strategies[self.agents[id].strategy];
+        let s = &model.strategies[self.agents[id].strategy as usize];
         let mut rng = self.own_rng(id, post);
         let fit = self.draw_fit(id, &mut rng);
         let applies = chance(&mut rng, s.apply_prob);
@@ -619,7 +637,7 @@ impl<'m> Sim<'m> {
         if !passes_fit_filter(s, fit) || !applies {
             return Verdict::Refuses;
         }
-        if let Some(offset) = self.agents[id].learner {
+        if let Some(offset) = self.profiles[id].learner {
             let theta = self.sample_posterior(offset, job, &mut rng);
             let paid = job.connects_cost.saturating_add(bid);
             if !learner_says_apply(theta, job, model.fee, paid, model.connects.price_usd) {
@@ -638,40 +656,60 @@ impl<'m> Sim<'m> {
         if a.joined_at > now || a.next_billing <= at {
             return false;
         }
-        if !a.joined || a.next_billing <= now || self.ledgers[id].expires_by(now) {
-            self.catch_up(id, now, true);
-        }
         let model = self.model;
-        let s = &model.strategies[self.agents[id].strategy];
-        let price = model.connects.price_usd;
+        let s = &model.strategies[a.strategy as usize];
         let bid = self.planned_bid(id, job, at);
         let needed = job
             .connects_cost
             .saturating_add(bid)
             .saturating_add(s.reserve);
-        bundle_to_buy(
+        if at < a.broke_until && needed >= a.cannot_pay_from {
+            return true;
+        }
+        if !a.joined || a.next_billing <= now || self.ledgers[id].expires_by(now) {
+            self.catch_up(id, now, true);
+        }
+        let a = &mut self.agents[id];
+        let broke = bundle_to_buy(
             needed,
             self.ledgers[id].available(),
             &model.connects.bundles,
-            self.agents[id].budget_left_usd,
-            price,
+            a.budget_left_usd,
+            model.connects.price_usd,
         )
-        .is_none()
+        .is_none();
+        if broke {
+            // What it cannot pay now, it cannot pay until its next billing day, nor
+            // anything dearer, unless Connects come back ([`Sim::reconsider`]).
+            if a.broke_until != a.next_billing {
+                a.broke_until = a.next_billing;
+                a.cannot_pay_from = needed;
+            }
+            a.cannot_pay_from = a.cannot_pay_from.min(needed);
+        }
+        broke
     }
 
     /// Keeps the arrival of an agent that cannot apply as things stand aside (see
     /// [`Sim::reconsider`]); arrivals already past were refused and are dropped.
     fn defer(&mut self, id: usize, arrival: Deferred, now: f64) {
         let list = &mut self.deferred[id];
-        if list.first().is_some_and(|d| d.at <= now) {
+        // Dropped when the list would grow, so that a defer costs no read of the list.
+        if list.len() == list.capacity() {
             list.retain(|d| d.at > now);
         }
         list.push(arrival);
     }
 
     /// Connects came back to an agent at `t` (a refund, a released hold, a bonus, what was
-    /// left of a bundle) or its learner's posterior changed: its deferred arrivals after `t`
-    /// are scheduled, since it may now apply.
+    /// left of a bundle): it may pay for what it could not.
+    fn connects_came_back(&mut self, id: usize, t: f64) {
+        self.agents[id].broke_until = f64::NEG_INFINITY;
+        self.reconsider(id, t);
+    }
+
+    /// Connects came back to an agent at `t`, or its learner's posterior changed: its
+    /// deferred arrivals after `t` are scheduled, since it may now apply.
     fn reconsider(&mut self, id: usize, t: f64) {
         if self.deferred[id].is_empty() {
             return;
@@ -713,12 +751,12 @@ impl<'m> Sim<'m> {
     /// The fit of an agent for a job: `clamp(skill + noise, 0, 1)`.
     fn draw_fit(&self, id: usize, rng: &mut Rng) -> f64 {
         let noise = self.model.population.fit_noise.sample(rng);
-        (self.agents[id].skill + noise).clamp(0.0, 1.0)
+        (self.profiles[id].skill + noise).clamp(0.0, 1.0)
     }
 
     /// A proposal's quality, clipped to [0, 1].
     fn draw_quality(&self, id: usize, rng: &mut Rng) -> f64 {
-        let s = &self.model.strategies[self.agents[id].strategy];
+        let s = &self.model.strategies[self.agents[id].strategy as usize];
         s.quality.sample(rng).clamp(0.0, 1.0)
     }
 
@@ -743,7 +781,7 @@ impl<'m> Sim<'m> {
         if self.agents[id].active >= model.population.capacity || !self.below_weekly_cap(id, t) {
             return;
         }
-        let s = &model.strategies[self.agents[id].strategy];
+        let s = &model.strategies[self.agents[id].strategy as usize];
         let price = model.connects.price_usd;
         let bid = if self.auction_open(post, t) {
             self.planned_bid(id, &job, t)
@@ -803,10 +841,10 @@ impl<'m> Sim<'m> {
     /// The weekly cap on paid proposals, over 7-day weeks from the agent's joining.
     fn below_weekly_cap(&mut self, id: usize, t: f64) -> bool {
         let a = &mut self.agents[id];
-        let Some(cap) = self.model.strategies[a.strategy].weekly_cap else {
+        let Some(cap) = self.model.strategies[a.strategy as usize].weekly_cap else {
             return true;
         };
-        let week = ((t - a.joined_at) / HOURS_PER_WEEK) as u64;
+        let week = ((t - a.joined_at) / HOURS_PER_WEEK) as u32;
         if week != a.week {
             a.week = week;
             a.paid_this_week = 0;
@@ -818,13 +856,13 @@ impl<'m> Sim<'m> {
     /// week): then the agent cannot apply at `at`, whatever happens in between.
     fn weekly_cap_reached_until(&self, id: usize, now: f64, at: f64) -> bool {
         let a = &self.agents[id];
-        let Some(cap) = self.model.strategies[a.strategy].weekly_cap else {
+        let Some(cap) = self.model.strategies[a.strategy as usize].weekly_cap else {
             return false;
         };
         if now < a.joined_at {
             return false;
         }
-        let week = |t: f64| ((t - a.joined_at) / HOURS_PER_WEEK) as u64;
+        let week = |t: f64| ((t - a.joined_at) / HOURS_PER_WEEK) as u32;
         week(now) == a.week && week(at) == a.week && a.paid_this_week >= cap
     }
 
@@ -910,7 +948,7 @@ impl<'m> Sim<'m> {
             }
             self.agents[id].paid_this_week += 1;
             if bought {
-                self.reconsider(id, t);
+                self.connects_came_back(id, t);
             }
         }
         let p = &mut self.posts[post as usize];
@@ -992,7 +1030,7 @@ impl<'m> Sim<'m> {
                 }
                 _ => self.ledgers[id].release_hold(hold, t),
             }
-            self.reconsider(id, t);
+            self.connects_came_back(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -1004,7 +1042,7 @@ impl<'m> Sim<'m> {
             let id = pr.agent as usize;
             self.catch_up(id, t, true);
             self.ledgers[id].release_hold(&p.pieces[pr.held.0 as usize..pr.held.1 as usize], t);
-            self.reconsider(id, t);
+            self.connects_came_back(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -1018,7 +1056,7 @@ impl<'m> Sim<'m> {
             let ledger = &mut self.ledgers[id];
             ledger.refund(&p.pieces[pr.paid.0 as usize..pr.paid.1 as usize], t);
             ledger.refund(&p.pieces[pr.charged.0 as usize..pr.charged.1 as usize], t);
-            self.reconsider(id, t);
+            self.connects_came_back(id, t);
         }
         self.posts[post as usize] = p;
     }
@@ -1076,7 +1114,7 @@ impl<'m> Sim<'m> {
                 proposal: i as u32,
                 submitted: pr.submitted,
                 fit: pr.fit,
-                reputation: self.agents[pr.agent as usize].reputation,
+                reputation: self.profiles[pr.agent as usize].reputation,
                 quality: pr.quality,
                 boost_slot: if job.placebo { None } else { pr.slot },
                 invited: pr.invited,
@@ -1103,7 +1141,7 @@ impl<'m> Sim<'m> {
                     bonus.window_hours,
                     model.connects.lifetime_hours,
                 );
-                self.reconsider(id, t);
+                self.connects_came_back(id, t);
             }
         }
         let mut hired = None;
@@ -1141,29 +1179,56 @@ impl<'m> Sim<'m> {
         let c = &model.connects;
         self.activity[id].hires += 1;
         self.activity[id].usd_earned += job.budget_usd * (1.0 - model.fee);
-        let a = &mut self.agents[id];
-        a.active += 1;
-        let early = t - a.joined_at <= c.rising_talent_window_hours;
+        let end = t + job.contract_hours;
+        let early = t - self.agents[id].joined_at <= c.rising_talent_window_hours;
+        let profile = &mut self.profiles[id];
+        profile.contract_ends.push(end);
         if early {
-            a.hires_early += 1;
+            profile.hires_early += 1;
         }
-        if early && a.hires_early >= c.rising_talent_hires && !a.rising_talent_granted {
-            a.rising_talent_granted = true;
+        let rising_talent =
+            early && profile.hires_early >= c.rising_talent_hires && !profile.rising_talent_granted;
+        profile.rising_talent_granted |= rising_talent;
+        self.agents[id].active += 1;
+        self.note_capacity(id);
+        if rising_talent {
             self.catch_up(id, t, true);
             self.ledgers[id].grant(c.rising_talent, t, c.lifetime_hours);
-            self.reconsider(id, t);
+            self.connects_came_back(id, t);
         }
-        self.queue
-            .schedule(t + job.contract_hours, EventKind::ContractEnd(id as u32));
+        self.queue.schedule(end, EventKind::ContractEnd(id as u32));
     }
 
     /// A contract's end frees capacity and raises reputation: `1 − base^completed`.
     fn end_contract(&mut self, agent: u32) {
+        let id = agent as usize;
         let base = self.model.population.reputation_base;
-        let a = &mut self.agents[agent as usize];
-        a.active -= 1;
-        a.completed += 1;
-        a.reputation = 1.0 - base.powi(a.completed as i32);
+        let profile = &mut self.profiles[id];
+        // Contracts end in time order: the one ending now ends first.
+        let ends = &mut profile.contract_ends;
+        let first = (0..ends.len())
+            .min_by(|&i, &j| ends[i].total_cmp(&ends[j]))
+            .expect("a contract ends that was running");
+        ends.swap_remove(first);
+        profile.completed += 1;
+        profile.reputation = 1.0 - base.powi(profile.completed as i32);
+        self.agents[id].active -= 1;
+        self.note_capacity(id);
+    }
+
+    /// Keeps `free_at` up to date: while the agent is at capacity, when its first running
+    /// contract ends (nothing before can free it: hires only take capacity).
+    fn note_capacity(&mut self, id: usize) {
+        let at_capacity = self.agents[id].active >= self.model.population.capacity;
+        self.agents[id].free_at = if at_capacity {
+            self.profiles[id]
+                .contract_ends
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min)
+        } else {
+            f64::NEG_INFINITY
+        };
     }
 
     /// The experiments' arms, counted at the decision: the boost experiment's slot winners
@@ -1203,7 +1268,7 @@ impl<'m> Sim<'m> {
             if pr.invited {
                 continue;
             }
-            if let Some(offset) = self.agents[pr.agent as usize].learner {
+            if let Some(offset) = self.profiles[pr.agent as usize].learner {
                 let k = self.segment(offset, job);
                 let segment = &mut self.learner_arena[k];
                 if hired == Some(pr.agent) {
@@ -1267,7 +1332,7 @@ impl<'m> Sim<'m> {
     fn cumulative(&self) -> Vec<Cumulative> {
         let mut out = vec![Cumulative::default(); self.model.strategies.len()];
         for (id, a) in self.agents.iter().enumerate() {
-            let c = &mut out[a.strategy];
+            let c = &mut out[a.strategy as usize];
             c.activity += self.activity[id];
             c.connects += self.ledgers[id].totals();
             c.balance += u64::from(self.ledgers[id].balance());
@@ -1305,32 +1370,32 @@ impl<'m> Sim<'m> {
         // Per-agent ROI over the horizon.
         let mut per_strategy: Vec<Vec<f64>> = vec![Vec::new(); model.strategies.len()];
         let mut agents = Vec::new();
-        for (id, a) in self.agents.iter().enumerate() {
+        for (id, (a, profile)) in self.agents.iter().zip(&self.profiles).enumerate() {
             let t = self.ledgers[id].totals();
             let act = self.activity[id];
             let cost = (t.spent as f64 - t.refunded as f64) * price + act.usd_plan;
             let roi = ratio(act.usd_earned - cost, cost);
             if let Some(r) = roi {
-                per_strategy[a.strategy].push(r);
+                per_strategy[a.strategy as usize].push(r);
             }
             if with_agents {
                 agents.push(AgentRow {
                     replication,
                     agent: id as u32,
-                    strategy: model.strategies[a.strategy].name.clone(),
+                    strategy: model.strategies[a.strategy as usize].name.clone(),
                     categories: (0..model.jobs.category_names.len())
-                        .filter(|c| a.categories & (1 << c) != 0)
+                        .filter(|c| profile.categories & (1 << c) != 0)
                         .map(|c| model.jobs.category_names[c].as_str())
                         .collect::<Vec<_>>()
                         .join(";"),
-                    skill: a.skill,
+                    skill: profile.skill,
                     joined_day: a.joined_at / HOURS_PER_DAY,
                     proposals: act.proposals,
                     invites_answered: act.invites_answered,
                     interviews: act.interviews,
                     hires: act.hires,
-                    completed: a.completed,
-                    reputation: a.reputation,
+                    completed: profile.completed,
+                    reputation: profile.reputation,
                     connects_granted: t.granted,
                     connects_bought: t.bought,
                     connects_spent: t.spent,
@@ -1405,7 +1470,7 @@ fn agent_spend_rows(sim: &Sim, replication: u32) -> Vec<AgentSpendRow> {
     for (id, a) in sim.agents.iter().enumerate() {
         let months = (horizon - a.joined_at) / HOURS_PER_MONTH;
         if months > 0.0 {
-            per_strategy[a.strategy].push(sim.activity[id].usd_connects / months);
+            per_strategy[a.strategy as usize].push(sim.activity[id].usd_connects / months);
         }
     }
     let row = |strategy: &str, mut values: Vec<f64>| {
@@ -1431,11 +1496,12 @@ fn agent_spend_rows(sim: &Sim, replication: u32) -> Vec<AgentSpendRow> {
 }
 /// Creates the population: for each strategy in order, its agents with categories,
 /// skill, join time and the joining draws, all from the same distributions.
-fn create_agents(model: &Model, rng: &mut Rng) -> Vec<Agent> {
+fn create_agents(model: &Model, rng: &mut Rng) -> (Vec<Agent>, Vec<Profile>) {
     let p = &model.population;
     let c = &model.connects;
     let categories = model.jobs.category_names.len();
     let mut agents = Vec::with_capacity(p.agents as usize);
+    let mut profiles = Vec::with_capacity(p.agents as usize);
     let mut pool: Vec<usize> = (0..categories).collect();
     for (s, strategy) in model.strategies.iter().enumerate() {
         for _ in 0..strategy.agents {
@@ -1453,50 +1519,57 @@ fn create_agents(model: &Model, rng: &mut Rng) -> Vec<Agent> {
                 Join::Spread => rng.random::<f64>() * p.join_spread_hours,
             };
             agents.push(Agent {
-                strategy: s,
-                categories: set,
-                skill,
                 joined_at,
-                joined: false,
-                takes_readiness_test: chance(rng, c.readiness_prob),
-                certified: chance(rng, c.certification_prob),
                 next_billing: joined_at,
-                completed: 0,
-                reputation: 0.0,
+                free_at: f64::NEG_INFINITY,
+                broke_until: f64::NEG_INFINITY,
+                budget_left_usd: 0.0,
+                strategy: s as u32,
+                cannot_pay_from: 0,
                 active: 0,
                 week: 0,
                 paid_this_week: 0,
-                budget_left_usd: 0.0,
+                joined: false,
+            });
+            profiles.push(Profile {
+                categories: set,
+                skill,
+                takes_readiness_test: chance(rng, c.readiness_prob),
+                certified: chance(rng, c.certification_prob),
+                completed: 0,
+                reputation: 0.0,
                 hires_early: 0,
                 rising_talent_granted: false,
                 learner: None,
+                contract_ends: Vec::new(),
             });
         }
     }
-    agents
+    (agents, profiles)
 }
 
 /// Groups the agents of each category by (strategy, notice rate), so noticers can
 /// be sampled with geometric skips. λ of an agent is the expected posts a day in its
 /// categories (seasonality ignored).
-fn notice_groups(model: &Model, agents: &[Agent]) -> Vec<Vec<NoticeGroup>> {
+fn notice_groups(model: &Model, agents: &[Agent], profiles: &[Profile]) -> Vec<Vec<NoticeGroup>> {
     let jobs = &model.jobs;
     let per_day = jobs.per_hour * HOURS_PER_DAY;
     (0..jobs.category_names.len())
         .map(|c| {
             let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
-            for (id, a) in agents.iter().enumerate() {
-                if a.categories & (1 << c) == 0 {
+            for (id, (a, profile)) in agents.iter().zip(profiles).enumerate() {
+                if profile.categories & (1 << c) == 0 {
                     continue;
                 }
                 let share: f64 = (0..jobs.category_shares.len())
-                    .filter(|k| a.categories & (1 << k) != 0)
+                    .filter(|k| profile.categories & (1 << k) != 0)
                     .map(|k| jobs.category_shares[k])
                     .sum();
-                let s = &model.strategies[a.strategy];
+                let strategy = a.strategy as usize;
+                let s = &model.strategies[strategy];
                 let p = base_notice_rate(s.posts_per_day, per_day * share);
                 groups
-                    .entry((a.strategy, p.to_bits()))
+                    .entry((strategy, p.to_bits()))
                     .or_default()
                     .push(id as u32);
             }
