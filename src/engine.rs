@@ -20,19 +20,20 @@
 //! The engine reads no file and no clock; its randomness comes from the replication's
 //! [`Streams`], so a replication's output depends on (scenario, seed, replication) alone.
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand::RngExt;
-use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Beta, Distribution};
 
 use crate::auction::{Bid, Win, close_auction};
 use crate::ledger::{Connects, Ledger, Piece, Totals};
 use crate::market::{
-    Job, NoticeGroup, base_notice_rate, next_arrival, notice_probability, post_job,
+    Job, NoticeGroup, base_notice_rate, geometric_draws, next_arrival, notice_probability,
+    post_job, scaled_cost,
 };
 use crate::queue::EventQueue;
-use crate::random::{Stream, Streams, chance};
+use crate::random::{Draws, Stream, StreamRng, Streams, chance};
 use crate::results::{
     ALL_AGENTS, AgentRoiRow, AgentRow, AgentSpendRow, BoostBidRow, MarketMonthRow,
     PostProposalsRow, Rows, StrategyMonthRow, ratio,
@@ -44,7 +45,14 @@ use crate::strategy::{
     boost_bid, bundle_to_buy, learner_says_apply, passes_fit_filter, passes_post_filters,
 };
 
-type Rng = Xoshiro256PlusPlus;
+type Rng = StreamRng;
+
+/// The share of a group's members drawn late to a post: their delays are the quantiles above
+/// `1 − LATE_SHARE` of the strategy's delay, the others' below it. Not a number of the model
+/// (every delay still has the scenario's distribution) but of how it is drawn: the others
+/// get to the post within `late_after` of its posting, so an agent that comes back to the
+/// attention lists need only look at the posts of that window ([`Sim::come_back`]).
+const LATE_SHARE: f64 = 1.0 / 64.0;
 
 /// Simulates one replication; its rows come in key order.
 pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
@@ -73,6 +81,8 @@ struct Agent {
     paid_this_week: u32,
     /// Whether the joining grants were made.
     joined: bool,
+    /// Whether it is out of its groups' attention lists ([`Sim::leave_if_blocked`]).
+    out: bool,
 }
 
 /// The rest of an agent's state, read when it applies, is reviewed or is hired.
@@ -91,6 +101,14 @@ struct Profile {
     learner: Option<usize>,
     /// When its running contracts end.
     contract_ends: Vec<f64>,
+    /// Its places in the notice groups: (category, group, index in the group).
+    memberships: Vec<(usize, usize, usize)>,
+    /// Whether every one of its groups notices every post of ordinary appeal (rate ≥ 1):
+    /// only then does leaving the attention lists save anything.
+    attends_fully: bool,
+    /// While out: the first posting it was skipped on, and when it returns.
+    out_since_post: u64,
+    return_at: f64,
 }
 
 /// Counters of an agent's activity (the ledger keeps the Connects).
@@ -182,14 +200,21 @@ struct Post {
     auction_open: bool,
     /// An auction-close event is scheduled (at the first bid held before the decision).
     auction_scheduled: bool,
+    /// Its invitees, and its late noticers (agents whose delay was drawn late).
+    invitees: Vec<u32>,
+    late: Vec<u32>,
+    /// The groups of its category that skipped their absent members ([`Sim::notice`]).
+    skipping_groups: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum EventKind {
-    /// A noticing agent gets to a post.
+    /// A noticing agent gets to a post; with its own draws' (fit, quality) when they were
+    /// settled at posting and no learner can change them.
     Arrival {
         post: u32,
         agent: u32,
+        drawn: Option<(f64, f64)>,
     },
     /// An invitee gets to the post it was invited to.
     Answer {
@@ -205,6 +230,8 @@ enum EventKind {
     /// The client's decision, or the removal of a violating post.
     Resolve(u32),
     ContractEnd(u32),
+    /// An agent out of the attention lists comes back, if it is still due then.
+    Return(u32),
 }
 
 /// A step of the event loop, as the observer sees it.
@@ -228,6 +255,17 @@ struct Sim<'m> {
     learner_arena: Vec<(f64, f64)>,
     /// Per category: the groups of agents sharing a strategy and a notice rate.
     notice_groups: Vec<Vec<NoticeGroup>>,
+    /// Per category and group: a bit set of the members present in the attention list.
+    present: Vec<Vec<Vec<u64>>>,
+    /// Per strategy: the delay beyond which its agents are late ([`LATE_SHARE`]).
+    late_after: Vec<f64>,
+    /// Per category: recent posts (posting number, post, posting time), for the agents
+    /// that come back to the attention lists.
+    recent: Vec<VecDeque<(u64, u32, f64)>>,
+    /// The longest `late_after` of the groups that skip absent members.
+    recent_window: f64,
+    /// The fewest Connects any post can cost.
+    cheapest_post: Connects,
     /// Per category: agents sorted by join time, and their join times (for invitations).
     by_join: Vec<Vec<u32>>,
     join_times: Vec<Vec<f64>>,
@@ -239,7 +277,9 @@ struct Sim<'m> {
     shortcuts: bool,
     queue: EventQueue<EventKind>,
     // Reused buffers of the hot path.
-    noticed: Vec<u32>,
+    noticed: Vec<usize>,
+    late: Vec<(usize, f64)>,
+    words: Vec<u64>,
     invited: Vec<u32>,
     bids: Vec<Bid>,
     wins: Vec<Win>,
@@ -256,6 +296,8 @@ struct Sim<'m> {
     previous: Vec<Cumulative>,
     strategy_rows: Vec<Vec<StrategyMonthRow>>,
     proposals: u64,
+    /// The random draws made, by kind (for `bench`'s floor).
+    draws: Cell<Draws>,
 }
 
 impl<'m> Sim<'m> {
@@ -271,6 +313,45 @@ impl<'m> Sim<'m> {
             }
         }
         let notice_groups = notice_groups(model, &agents, &profiles);
+        let mut present = Vec::new();
+        for (c, groups) in notice_groups.iter().enumerate() {
+            let mut sets = Vec::new();
+            for (g, group) in groups.iter().enumerate() {
+                let n = group.agents.len();
+                let mut words = vec![u64::MAX; n.div_ceil(64)];
+                if n % 64 != 0 {
+                    *words.last_mut().expect("a group has members") = (1 << (n % 64)) - 1;
+                }
+                sets.push(words);
+                for (i, &a) in group.agents.iter().enumerate() {
+                    profiles[a as usize].memberships.push((c, g, i));
+                }
+            }
+            present.push(sets);
+        }
+        let late_after: Vec<f64> = model
+            .strategies
+            .iter()
+            .map(|s| s.response_delay_hours.quantile(1.0 - LATE_SHARE))
+            .collect();
+        let mut recent_window: f64 = 0.0;
+        for profile in &mut profiles {
+            profile.attends_fully = profile
+                .memberships
+                .iter()
+                .all(|&(c, g, _)| notice_groups[c][g].base_rate >= 1.0);
+        }
+        for group in notice_groups.iter().flatten() {
+            if group.base_rate >= 1.0 {
+                recent_window = recent_window.max(late_after[group.strategy]);
+            }
+        }
+        let cheapest_post = model
+            .tiers
+            .iter()
+            .map(|t| scaled_cost(t.connects_min, model.jobs.connects_multiplier))
+            .min()
+            .unwrap_or(1);
         let mut by_join: Vec<Vec<u32>> = vec![Vec::new(); categories];
         for (id, a) in profiles.iter().enumerate() {
             for (c, list) in by_join.iter_mut().enumerate() {
@@ -311,6 +392,11 @@ impl<'m> Sim<'m> {
             activity: vec![Activity::default(); n],
             learner_arena,
             notice_groups,
+            present,
+            late_after,
+            recent: vec![VecDeque::new(); categories],
+            recent_window,
+            cheapest_post,
             by_join,
             join_times,
             posts: Vec::new(),
@@ -319,6 +405,8 @@ impl<'m> Sim<'m> {
             shortcuts: true,
             queue: EventQueue::new(horizon, 1.0 / peak_rate.max(1e-9)),
             noticed: Vec::new(),
+            late: Vec::new(),
+            words: Vec::new(),
             invited: Vec::new(),
             bids: Vec::new(),
             wins: Vec::new(),
@@ -333,6 +421,7 @@ impl<'m> Sim<'m> {
             previous: vec![Cumulative::default(); model.strategies.len()],
             strategy_rows: vec![Vec::new(); months],
             proposals: 0,
+            draws: Cell::new(Draws::default()),
         }
     }
 
@@ -367,7 +456,7 @@ impl<'m> Sim<'m> {
                 observe(Step::Post, self);
             } else if let Some((t, event)) = self.queue.pop() {
                 match event {
-                    EventKind::Arrival { post, agent } => self.arrive(post, agent, t),
+                    EventKind::Arrival { post, agent, drawn } => self.arrive(post, agent, t, drawn),
                     EventKind::Answer { post, agent } => self.answer_invitation(post, agent, t),
                     EventKind::Bystander { post } => {
                         if self.is_closed(post, t) {
@@ -377,6 +466,7 @@ impl<'m> Sim<'m> {
                     EventKind::AuctionClose(post) => self.close_post_auction(post, t),
                     EventKind::Resolve(post) => self.resolve(post, t),
                     EventKind::ContractEnd(agent) => self.end_contract(agent),
+                    EventKind::Return(agent) => self.return_if_due(agent as usize, t),
                 }
                 observe(Step::Event(event), self);
             }
@@ -385,6 +475,14 @@ impl<'m> Sim<'m> {
             self.close_month();
             observe(Step::MonthEnd, self);
         }
+    }
+
+    /// Counts random draws (see [`Draws`]).
+    #[inline]
+    fn count(&self, f: impl FnOnce(&mut Draws)) {
+        let mut d = self.draws.get();
+        f(&mut d);
+        self.draws.set(d);
     }
 
     fn month_of(&self, t: f64) -> usize {
@@ -460,6 +558,12 @@ impl<'m> Sim<'m> {
         let index = self.posted;
         self.posted += 1;
         let job = post_job(self.model, t, &mut self.streams.rng(Stream::Post, index));
+        // The arrival's uniform, and about a dozen draws of the post's attributes.
+        self.count(|d| {
+            d.streams += 1;
+            d.uniforms += 1;
+            d.samples += 12;
+        });
         self.publish(job, index);
     }
 
@@ -479,6 +583,16 @@ impl<'m> Sim<'m> {
         let post = self.open_post(job, index);
         self.invite(post, &job, index);
         self.notice(post, &job, index);
+        if !self.posts[post as usize].skipping_groups.is_empty() {
+            let recent = &mut self.recent[job.category];
+            while recent
+                .front()
+                .is_some_and(|&(_, _, at)| at + self.recent_window < job.posted_at)
+            {
+                recent.pop_front();
+            }
+            recent.push_back((index, post, job.posted_at));
+        }
         let resolve_at = job.removed_at.unwrap_or(job.review_at);
         self.queue.schedule(resolve_at, EventKind::Resolve(post));
     }
@@ -496,6 +610,9 @@ impl<'m> Sim<'m> {
         post.pieces.clear();
         post.auction_open = true;
         post.auction_scheduled = false;
+        post.invitees.clear();
+        post.late.clear();
+        post.skipping_groups.clear();
         id
     }
 
@@ -508,6 +625,10 @@ impl<'m> Sim<'m> {
         let model = self.model;
         let inv = &model.invitations;
         let mut rng = self.streams.rng(Stream::Invitation, index);
+        self.count(|d| {
+            d.streams += 1;
+            d.uniforms += 1;
+        });
         if !chance(&mut rng, inv.prob) {
             return;
         }
@@ -528,6 +649,16 @@ impl<'m> Sim<'m> {
                 self.invited.push(agent);
             }
         }
+        self.posts[post as usize]
+            .invitees
+            .extend_from_slice(&self.invited);
+        // The count, two draws per invitee (at least), and each invitee's delay.
+        let invited = self.invited.len() as u64;
+        self.count(|d| {
+            d.samples += 1;
+            d.uniforms += 2 * invited;
+            d.quantiles += invited;
+        });
         for i in 0..self.invited.len() {
             let agent = self.invited[i];
             let s = &model.strategies[self.agents[agent as usize].strategy as usize];
@@ -543,35 +674,119 @@ impl<'m> Sim<'m> {
         }
     }
 
-    /// Who notices the post (MODEL.md "Applying", steps 1 and 2): each group's agents
-    /// independently with `min(1, appeal · rate)`, then each one's response delay, from the
-    /// (post, group) attention stream.
+    /// Who notices the post (MODEL.md "Applying", steps 1 and 2) and when each gets to it,
+    /// from the (post, group) attention stream: the noticers, each member with
+    /// `min(1, appeal · rate)` (every member at 1), then the late ones among them, each with
+    /// probability [`LATE_SHARE`], with their uniforms. A late noticer's delay is the
+    /// strategy's quantile of a uniform above `1 − LATE_SHARE`, another's of its own uniform
+    /// below it ([`Sim::prompt_delay`]): drawn so, every delay has the strategy's
+    /// distribution.
+    ///
+    /// When every member notices and none can arrive after the close, the members out of the
+    /// attention list ([`Sim::leave_if_blocked`]) are skipped, but for the late ones: they
+    /// could not apply before coming back, and [`Sim::come_back`] plans what they can.
     fn notice(&mut self, post: u32, job: &Job, index: u64) {
-        let groups = std::mem::take(&mut self.notice_groups[job.category]);
+        let c = job.category;
+        let groups = std::mem::take(&mut self.notice_groups[c]);
+        let mut noticed = std::mem::take(&mut self.noticed);
+        let mut late = std::mem::take(&mut self.late);
+        let mut words = std::mem::take(&mut self.words);
         for (g, group) in groups.iter().enumerate() {
             let mut rng = self.streams.rng2(Stream::Attention, index, g as u64);
+            let n = group.agents.len();
             let p = notice_probability(job.appeal, group.base_rate);
-            let mut noticed = std::mem::take(&mut self.noticed);
+            let all = p >= 1.0;
             noticed.clear();
-            group.for_each_noticer(p, &mut rng, |a, _| noticed.push(a));
-            let delay = &self.model.strategies[group.strategy].response_delay_hours;
-            for &agent in &noticed {
-                let at = job.posted_at + delay.sample(&mut rng);
-                self.plan_arrival(post, job, agent, at);
+            if !all {
+                geometric_draws(n, p, &mut rng, |i, _| noticed.push(i));
             }
-            self.noticed = noticed;
+            // Late noticers, by their place among the noticers (their member index when
+            // every member notices).
+            late.clear();
+            let count = if all { n } else { noticed.len() };
+            geometric_draws(count, LATE_SHARE, &mut rng, |k, rng| {
+                late.push((k, 1.0 - LATE_SHARE + LATE_SHARE * rng.random::<f64>()));
+            });
+            // Whether a noticer that is not late surely gets to the post before it closes,
+            // and then, whether it can apply at all.
+            let prompt_in_time = self.shortcuts
+                && job.applicant_cap.is_none()
+                && job.closes_at > job.posted_at + self.late_after[group.strategy];
+            let prompt_may_apply =
+                !prompt_in_time || passes_post_filters(&self.model.strategies[group.strategy], job);
+            let skip_absent = prompt_in_time && all;
+            let skips = if all { 0 } else { noticed.len() + 1 } + late.len() + 1;
+            self.count(|d| {
+                d.streams += 1;
+                d.skips += skips as u64;
+                d.uniforms += late.len() as u64;
+            });
+            if skip_absent {
+                words.clear();
+                words.extend_from_slice(&self.present[c][g]);
+                for &(i, _) in &late {
+                    words[i / 64] |= 1 << (i % 64);
+                }
+                let p = &mut self.posts[post as usize];
+                p.skipping_groups.push(g);
+                p.late.extend(late.iter().map(|&(i, _)| group.agents[i]));
+                for (w, &word) in words.iter().enumerate() {
+                    let mut bits = word;
+                    while bits != 0 {
+                        noticed.push(w * 64 + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
+                    }
+                }
+            } else if all {
+                noticed.extend(0..n);
+            }
+            // Each noticer in member order, with its uniform if it is late.
+            let mut next_late = 0;
+            for (k, &member) in noticed.iter().enumerate() {
+                let place = if all { member } else { k };
+                while next_late < late.len() && late[next_late].0 < place {
+                    next_late += 1;
+                }
+                let late_u = late.get(next_late).filter(|l| l.0 == place).map(|l| l.1);
+                let agent = group.agents[member];
+                if late_u.is_none() && !prompt_may_apply || self.invited.contains(&agent) {
+                    continue;
+                }
+                let delay = match late_u {
+                    Some(u) => {
+                        self.count(|d| d.quantiles += 1);
+                        let s = &self.model.strategies[group.strategy];
+                        s.response_delay_hours.quantile(u)
+                    }
+                    None => self.prompt_delay(agent, index, group.strategy),
+                };
+                let now = job.posted_at;
+                self.plan_arrival(post, job, agent, now + delay, now);
+            }
         }
-        self.notice_groups[job.category] = groups;
+        self.notice_groups[c] = groups;
+        self.noticed = noticed;
+        self.late = late;
+        self.words = words;
     }
 
-    /// A noticing agent will get to the post at `at`: what can be known now is settled now
-    /// (see the module's header); the rest waits for its arrival.
-    fn plan_arrival(&mut self, post: u32, job: &Job, agent: u32, at: f64) {
+    /// The delay of an agent that is not late to a post: the quantile, below
+    /// `1 − LATE_SHARE`, of its uniform on the post ([`Stream::Delay`]).
+    fn prompt_delay(&self, agent: u32, index: u64, strategy: usize) -> f64 {
+        self.count(|d| {
+            d.uniforms += 1;
+            d.quantiles += 1;
+        });
+        let u = self.streams.uniform(Stream::Delay, u64::from(agent), index);
+        let delay = &self.model.strategies[strategy].response_delay_hours;
+        delay.quantile((1.0 - LATE_SHARE) * u)
+    }
+
+    /// A noticing agent will get to the post at `at`; it is `now`. What can be known now
+    /// is settled now (see the module's header); the rest waits for its arrival.
+    fn plan_arrival(&mut self, post: u32, job: &Job, agent: u32, at: f64, now: f64) {
         let id = agent as usize;
-        if at >= self.model.horizon_hours()
-            || self.agents[id].joined_at > at
-            || self.invited.contains(&agent)
-        {
+        if at >= self.model.horizon_hours() || self.agents[id].joined_at > at {
             return;
         }
         if at >= job.closes_at {
@@ -579,32 +794,39 @@ impl<'m> Sim<'m> {
             return;
         }
         if !self.shortcuts {
-            self.queue.schedule(at, EventKind::Arrival { post, agent });
+            let drawn = None;
+            self.queue
+                .schedule(at, EventKind::Arrival { post, agent, drawn });
             return;
         }
         let s = &self.model.strategies[self.agents[id].strategy as usize];
         let could_apply = passes_post_filters(s, job)
             && at >= self.agents[id].free_at
-            && !self.weekly_cap_reached_until(id, job.posted_at, at);
+            && !self.weekly_cap_reached_until(id, now, at);
         let event = if !could_apply {
             if job.applicant_cap.is_none() {
                 return;
             }
             EventKind::Bystander { post }
         } else if job.applicant_cap.is_some() {
-            EventKind::Arrival { post, agent }
-        } else if self.cannot_pay_until(id, job, at) {
-            self.defer(id, Deferred { at, post }, job.posted_at);
+            let drawn = None;
+            EventKind::Arrival { post, agent, drawn }
+        } else if self.cannot_pay_until(id, job, at, now) {
+            self.defer(id, Deferred { at, post }, now);
             return;
         } else {
             // The agent's own draws for the post are fixed; only the learner's posterior
             // can change their verdict before the arrival.
             let bid = self.planned_bid(id, job, at);
             match self.own_verdict(id, post, job, bid) {
-                Verdict::Applies { .. } => EventKind::Arrival { post, agent },
+                Verdict::Applies { fit, quality } => {
+                    let learns = self.profiles[id].learner.is_some();
+                    let drawn = (!learns).then_some((fit, quality));
+                    EventKind::Arrival { post, agent, drawn }
+                }
                 Verdict::Refuses => return,
                 Verdict::LearnerRefuses => {
-                    self.defer(id, Deferred { at, post }, job.posted_at);
+                    self.defer(id, Deferred { at, post }, now);
                     return;
                 }
             }
@@ -624,34 +846,43 @@ impl<'m> Sim<'m> {
     }
 
     /// The verdict of the agent's own draws on a post (MODEL.md "Applying", step 3, the
-    /// checks that draw): its fit against `min_fit`, its learner's rule and the `apply_prob`
-    /// draw, with the proposal's quality. The draws come from the agent's stream for this
-    /// post, those whose count no parameter changes first and the learner's Beta last.
+    /// checks that draw): its fit against `min_fit`, the `apply_prob` draw and its learner's
+    /// rule, then the proposal's quality. The draws come from the agent's stream for this
+    /// post in that order, each only if the checks before it passed (a stream of its own
+    /// per post, so nothing else depends on how many it takes).
     fn own_verdict(&self, id: usize, post: u32, job: &Job, bid: Connects) -> Verdict {
         let model = self.model;
         let s = &model.strategies[self.agents[id].strategy as usize];
         let mut rng = self.own_rng(id, post);
         let fit = self.draw_fit(id, &mut rng);
-        let applies = chance(&mut rng, s.apply_prob);
-        let quality = self.draw_quality(id, &mut rng);
-        if !passes_fit_filter(s, fit) || !applies {
+        self.count(|d| {
+            d.streams += 1;
+            d.samples += 1;
+        });
+        if !passes_fit_filter(s, fit) {
+            return Verdict::Refuses;
+        }
+        self.count(|d| d.uniforms += 1);
+        if !chance(&mut rng, s.apply_prob) {
             return Verdict::Refuses;
         }
         if let Some(offset) = self.profiles[id].learner {
+            self.count(|d| d.betas += 1);
             let theta = self.sample_posterior(offset, job, &mut rng);
             let paid = job.connects_cost.saturating_add(bid);
             if !learner_says_apply(theta, job, model.fee, paid, model.connects.price_usd) {
                 return Verdict::LearnerRefuses;
             }
         }
+        let quality = self.draw_quality(id, &mut rng);
+        self.count(|d| d.samples += 1);
         Verdict::Applies { fit, quality }
     }
 
     /// Whether the agent, unable to pay for the post now, stays unable until `at` unless
     /// Connects come back to it in between: no billing day (allowance, bundle budget) falls
     /// before `at`, and spending, purchases and expiries only lower what it can pay.
-    fn cannot_pay_until(&mut self, id: usize, job: &Job, at: f64) -> bool {
-        let now = job.posted_at;
+    fn cannot_pay_until(&mut self, id: usize, job: &Job, at: f64, now: f64) -> bool {
         let a = &self.agents[id];
         if a.joined_at > now || a.next_billing <= at {
             return false;
@@ -669,15 +900,8 @@ impl<'m> Sim<'m> {
         if !a.joined || a.next_billing <= now || self.ledgers[id].expires_by(now) {
             self.catch_up(id, now, true);
         }
+        let broke = self.bundle_for(id, needed).is_none();
         let a = &mut self.agents[id];
-        let broke = bundle_to_buy(
-            needed,
-            self.ledgers[id].available(),
-            &model.connects.bundles,
-            a.budget_left_usd,
-            model.connects.price_usd,
-        )
-        .is_none();
         if broke {
             // What it cannot pay now, it cannot pay until its next billing day, nor
             // anything dearer, unless Connects come back ([`Sim::reconsider`]).
@@ -686,8 +910,23 @@ impl<'m> Sim<'m> {
                 a.cannot_pay_from = needed;
             }
             a.cannot_pay_from = a.cannot_pay_from.min(needed);
+            self.leave_if_blocked(id, now);
         }
         broke
+    }
+
+    /// The bundle the agent must buy to have `needed` Connects available now (0: none), if
+    /// it can ([`bundle_to_buy`]).
+    fn bundle_for(&self, id: usize, needed: Connects) -> Option<Connects> {
+        let c = &self.model.connects;
+        let budget = self.agents[id].budget_left_usd;
+        bundle_to_buy(
+            needed,
+            self.ledgers[id].available(),
+            &c.bundles,
+            budget,
+            c.price_usd,
+        )
     }
 
     /// Keeps the arrival of an agent that cannot apply as things stand aside (see
@@ -705,6 +944,10 @@ impl<'m> Sim<'m> {
     /// left of a bundle): it may pay for what it could not.
     fn connects_came_back(&mut self, id: usize, t: f64) {
         self.agents[id].broke_until = f64::NEG_INFINITY;
+        if self.agents[id].out {
+            self.profiles[id].return_at = t;
+            self.return_if_due(id, t);
+        }
         self.reconsider(id, t);
     }
 
@@ -718,10 +961,110 @@ impl<'m> Sim<'m> {
         for d in std::mem::take(&mut self.deferred[id]) {
             if d.at > t {
                 let post = d.post;
-                self.queue
-                    .schedule(d.at, EventKind::Arrival { post, agent });
+                self.queue.schedule(
+                    d.at,
+                    EventKind::Arrival {
+                        post,
+                        agent,
+                        drawn: None,
+                    },
+                );
             }
         }
+    }
+
+    // ---- The attention lists: agents that cannot act leave them ------------------------
+
+    /// How long the agent surely cannot apply to anything, as things stand at `now`: while
+    /// it is at capacity (until its first contract ends), at its weekly cap (until the week
+    /// ends) or unable to pay for the cheapest post (until its next billing day, unless
+    /// Connects come back). −∞ when it can apply now.
+    fn blocked_until(&mut self, id: usize, now: f64) -> f64 {
+        self.catch_up(id, now, true);
+        let model = self.model;
+        let a = &self.agents[id];
+        let s = &model.strategies[a.strategy as usize];
+        let mut until = a.free_at;
+        if let Some(cap) = s.weekly_cap {
+            let week = ((now - a.joined_at) / HOURS_PER_WEEK) as u32;
+            if a.joined_at <= now && week == a.week && a.paid_this_week >= cap {
+                until = until.max(a.joined_at + f64::from(week + 1) * HOURS_PER_WEEK);
+            }
+        }
+        let cheapest = self.cheapest_post.saturating_add(s.reserve);
+        if a.joined && self.bundle_for(id, cheapest).is_none() {
+            until = until.max(a.next_billing);
+        }
+        until
+    }
+
+    /// An agent that cannot apply to any post it would notice before coming back leaves
+    /// its groups' attention lists: the posts that every member notices skip it (unless it
+    /// is late to them), and it comes back when it may act again.
+    fn leave_if_blocked(&mut self, id: usize, now: f64) {
+        if !self.shortcuts || self.agents[id].out || !self.profiles[id].attends_fully {
+            return;
+        }
+        let return_at = self.blocked_until(id, now) - self.late_after_of(id);
+        if return_at > now {
+            self.agents[id].out = true;
+            let profile = &mut self.profiles[id];
+            profile.out_since_post = self.posted;
+            profile.return_at = return_at;
+            for &(c, g, i) in &profile.memberships {
+                self.present[c][g][i / 64] &= !(1 << (i % 64));
+            }
+            self.queue.schedule(return_at, EventKind::Return(id as u32));
+        }
+    }
+
+    fn late_after_of(&self, id: usize) -> f64 {
+        self.late_after[self.agents[id].strategy as usize]
+    }
+
+    /// An agent out of the attention lists whose return is due at `t` (or that got
+    /// Connects back): it comes back, or if it is still blocked, its return is put off.
+    fn return_if_due(&mut self, id: usize, t: f64) {
+        if !self.agents[id].out || self.profiles[id].return_at > t {
+            return;
+        }
+        let return_at = self.blocked_until(id, t) - self.late_after_of(id);
+        if return_at > t {
+            self.profiles[id].return_at = return_at;
+            self.queue.schedule(return_at, EventKind::Return(id as u32));
+        } else {
+            self.come_back(id, t);
+        }
+    }
+
+    /// The agent comes back to the attention lists at `t`, and plans its arrivals, after
+    /// `t`, at the posts that skipped it (those of the last `late_after` hours).
+    fn come_back(&mut self, id: usize, t: f64) {
+        self.agents[id].out = false;
+        let agent = id as u32;
+        let strategy = self.agents[id].strategy as usize;
+        let since = self.profiles[id].out_since_post;
+        let memberships = std::mem::take(&mut self.profiles[id].memberships);
+        for &(c, g, i) in &memberships {
+            self.present[c][g][i / 64] |= 1 << (i % 64);
+            for k in 0..self.recent[c].len() {
+                let (index, post, posted) = self.recent[c][k];
+                let p = &self.posts[post as usize];
+                let skipped = index >= since
+                    && p.index == index
+                    && p.skipping_groups.contains(&g)
+                    && !p.late.contains(&agent)
+                    && !p.invitees.contains(&agent);
+                let Some(job) = p.job.filter(|_| skipped) else {
+                    continue;
+                };
+                let at = posted + self.prompt_delay(agent, index, strategy);
+                if at > t {
+                    self.plan_arrival(post, &job, agent, at, t);
+                }
+            }
+        }
+        self.profiles[id].memberships = memberships;
     }
 
     /// An agent that got to a post after it closed (an invitee, or an agent that noticed it).
@@ -767,7 +1110,7 @@ impl<'m> Sim<'m> {
     /// an allowed purchase) and keep its reserve, its fit passes `min_fit`, its learner
     /// agrees, and `apply_prob` says yes. (Joining, invitations and the filters on the post
     /// were settled at posting.) The fit is drawn once the cheaper checks have passed.
-    fn arrive(&mut self, post: u32, agent: u32, t: f64) {
+    fn arrive(&mut self, post: u32, agent: u32, t: f64, drawn: Option<(f64, f64)>) {
         if self.is_closed(post, t) {
             self.count_late_arrival(t, false);
             return;
@@ -782,7 +1125,6 @@ impl<'m> Sim<'m> {
             return;
         }
         let s = &model.strategies[self.agents[id].strategy as usize];
-        let price = model.connects.price_usd;
         let bid = if self.auction_open(post, t) {
             self.planned_bid(id, &job, t)
         } else {
@@ -792,19 +1134,17 @@ impl<'m> Sim<'m> {
             .connects_cost
             .saturating_add(bid)
             .saturating_add(s.reserve);
-        let Some(bundle) = bundle_to_buy(
-            needed,
-            self.ledgers[id].available(),
-            &model.connects.bundles,
-            self.agents[id].budget_left_usd,
-            price,
-        ) else {
+        let Some(bundle) = self.bundle_for(id, needed) else {
             return;
         };
         if !passes_post_filters(s, &job) {
             return;
         }
-        if let Verdict::Applies { fit, quality } = self.own_verdict(id, post, &job, bid) {
+        let verdict = match drawn {
+            Some((fit, quality)) => Verdict::Applies { fit, quality },
+            None => self.own_verdict(id, post, &job, bid),
+        };
+        if let Verdict::Applies { fit, quality } = verdict {
             self.make_proposal(post, &job, agent, t, fit, quality, false, bid, bundle);
         }
     }
@@ -822,6 +1162,11 @@ impl<'m> Sim<'m> {
         };
         self.catch_up(id, t, true);
         let mut rng = self.own_rng(id, post);
+        self.count(|d| {
+            d.streams += 1;
+            d.uniforms += 1;
+            d.samples += 2;
+        });
         if self.agents[id].active >= self.model.population.capacity
             || !chance(&mut rng, self.model.invitations.answer_prob)
         {
@@ -950,6 +1295,7 @@ impl<'m> Sim<'m> {
             if bought {
                 self.connects_came_back(id, t);
             }
+            self.leave_if_blocked(id, t);
         }
         let p = &mut self.posts[post as usize];
         p.proposals.push(proposal);
@@ -1123,9 +1469,17 @@ impl<'m> Sim<'m> {
         display_order(&mut self.shown, review);
         self.interviewed.clear();
         let interviewed = &mut self.interviewed;
-        walk(&self.shown, review, &mut rng, |s, rng| {
+        let examined = walk(&self.shown, review, &mut rng, |s, rng| {
             let noise = gumbel(review.hire_score.noise_scale, rng);
             interviewed.push((hire_score(s, review) + noise, s.proposal));
+        });
+        // The intent and the cancel, a draw per position walked and per examination, a
+        // Gumbel (a uniform and two logarithms) per interview.
+        let (walked, interviews) = (self.shown.len() as u64, self.interviewed.len() as u64);
+        self.count(|d| {
+            d.streams += 1;
+            d.uniforms += 2 + walked + examined as u64 + interviews;
+            d.skips += 2 * interviews;
         });
         let proposals = std::mem::take(&mut self.posts[post as usize].proposals);
         for k in 0..self.interviewed.len() {
@@ -1191,6 +1545,7 @@ impl<'m> Sim<'m> {
         profile.rising_talent_granted |= rising_talent;
         self.agents[id].active += 1;
         self.note_capacity(id);
+        self.leave_if_blocked(id, t);
         if rising_talent {
             self.catch_up(id, t, true);
             self.ledgers[id].grant(c.rising_talent, t, c.lifetime_hours);
@@ -1457,6 +1812,7 @@ impl<'m> Sim<'m> {
             agent_spend,
             agents,
             proposals: self.proposals,
+            draws: self.draws.get(),
         }
     }
 }
@@ -1530,6 +1886,7 @@ fn create_agents(model: &Model, rng: &mut Rng) -> (Vec<Agent>, Vec<Profile>) {
                 week: 0,
                 paid_this_week: 0,
                 joined: false,
+                out: false,
             });
             profiles.push(Profile {
                 categories: set,
@@ -1542,6 +1899,10 @@ fn create_agents(model: &Model, rng: &mut Rng) -> (Vec<Agent>, Vec<Profile>) {
                 rising_talent_granted: false,
                 learner: None,
                 contract_ends: Vec::new(),
+                memberships: Vec::new(),
+                attends_fully: false,
+                out_since_post: 0,
+                return_at: f64::NEG_INFINITY,
             });
         }
     }
@@ -1877,14 +2238,16 @@ capacity = 1
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "3949d8780187b1175e4e60f7edbaf924e99ac7a615fa78f803b5105346bc77bf";
+    const PINNED_SHA256: &str = "40700f7104be85bef9636736380172d6213dd67fb3688ea7d72da89f77a27e2e";
 
     /// The shortcuts of `plan_arrival` (the post filters, a weekly cap already reached and
     /// an agent that cannot pay, settled at posting; deferred arrivals brought back by a
     /// refund) change nothing: every row is the one deciding everything at arrival gives.
     #[test]
     fn settling_at_posting_gives_what_deciding_at_arrival_gives() {
-        let text = r#"
+        // Caps, placebo posts and tight budgets; then no caps, so that the auto-bidders,
+        // broke or at their caps, leave the attention lists and come back.
+        let capped = r#"
 extends = "smoke"
 name = "shortcuts"
 description = "caps on half the posts, placebo posts, tight budgets"
@@ -1898,19 +2261,39 @@ cap_share = 0.5
 [boost]
 placebo_share = 0.3
 "#;
-        let model = Scenario::new(load_text("shortcuts.toml", text).unwrap())
-            .unwrap()
-            .model;
-        for replication in 0..2 {
-            let run = |shortcuts: bool| {
-                let mut sim = Sim::new(&model, Streams::new(model.seed, replication));
-                sim.shortcuts = shortcuts;
-                sim.run();
-                sim.finish(replication, true)
-            };
-            let (fast, naive) = (run(true), run(false));
-            assert!(fast.proposals > 1000, "{}", fast.proposals);
-            assert_eq!(fast, naive, "replication {replication}");
+        let uncapped = r#"
+extends = "smoke"
+name = "attention"
+description = "no caps, so that blocked agents leave the attention lists"
+[run]
+months = 3
+[jobs]
+per_day = 30.0
+[population]
+capacity = 1
+"#;
+        for text in [capped, uncapped] {
+            let model = Scenario::new(load_text("shortcuts.toml", text).unwrap())
+                .unwrap()
+                .model;
+            for replication in 0..2 {
+                let run = |shortcuts: bool| {
+                    let mut sim = Sim::new(&model, Streams::new(model.seed, replication));
+                    sim.shortcuts = shortcuts;
+                    let mut returns = 0;
+                    sim.run_observed(|step, _| {
+                        returns += u32::from(matches!(step, Step::Event(EventKind::Return(_))));
+                    });
+                    (sim.finish(replication, true), returns)
+                };
+                let ((mut fast, returns), (naive, _)) = (run(true), run(false));
+                // The shortcuts' point: fewer draws for the same rows.
+                assert!(fast.draws.quantiles < naive.draws.quantiles);
+                fast.draws = naive.draws;
+                assert!(fast.proposals > 1000, "{}", fast.proposals);
+                assert!(returns > 50, "{returns} returns to the attention lists");
+                assert_eq!(fast, naive, "{text} replication {replication}");
+            }
         }
     }
 

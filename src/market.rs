@@ -126,6 +126,11 @@ pub fn size_tier(tiers: &[Tier], budget_usd: f64) -> usize {
 /// (rounded, at least 1).
 pub fn connects_cost<R: Rng + ?Sized>(tier: &Tier, multiplier: f64, rng: &mut R) -> Connects {
     let base = rng.random_range(tier.connects_min..=tier.connects_max);
+    scaled_cost(base, multiplier)
+}
+
+/// A card's cost times the multiplier, rounded, at least 1.
+pub fn scaled_cost(base: Connects, multiplier: f64) -> Connects {
     ((f64::from(base) * multiplier).round() as Connects).max(1)
 }
 
@@ -239,40 +244,39 @@ impl NoticeGroup {
             agents,
         }
     }
+}
 
-    /// Calls `f` on each agent that notices a post, each independently with `probability`,
-    /// in list order.
-    #[inline]
-    pub fn for_each_noticer<R: Rng + ?Sized>(
-        &self,
-        probability: f64,
-        rng: &mut R,
-        mut f: impl FnMut(u32, &mut R),
-    ) {
-        let n = self.agents.len();
-        if probability >= 1.0 {
-            for &a in &self.agents {
-                f(a, rng);
-            }
+/// Calls `f` on each of `0..n` drawn, each independently with `probability`, in order:
+/// geometric skips, so the cost is proportional to the number drawn.
+#[inline]
+pub fn geometric_draws<R: Rng + ?Sized>(
+    n: usize,
+    probability: f64,
+    rng: &mut R,
+    mut f: impl FnMut(usize, &mut R),
+) {
+    if probability >= 1.0 {
+        for i in 0..n {
+            f(i, rng);
+        }
+        return;
+    }
+    if probability <= 0.0 {
+        return;
+    }
+    // ln(1 - p), accurate for the tiny probabilities a post of little appeal gives.
+    let ln_miss = (-probability).ln_1p();
+    let mut i = 0usize;
+    loop {
+        let u: f64 = rng.random();
+        let skip = ((1.0 - u).ln() / ln_miss).floor();
+        // Past the end (a NaN or an infinite skip included): no more draws.
+        if skip.is_nan() || skip >= (n - i) as f64 {
             return;
         }
-        if probability <= 0.0 {
-            return;
-        }
-        // ln(1 - p), accurate for the tiny probabilities a post of little appeal gives.
-        let ln_miss = (-probability).ln_1p();
-        let mut i = 0usize;
-        loop {
-            let u: f64 = rng.random();
-            let skip = ((1.0 - u).ln() / ln_miss).floor();
-            // Past the end (a NaN or an infinite skip included): no more noticers.
-            if skip.is_nan() || skip >= (n - i) as f64 {
-                return;
-            }
-            i += skip as usize;
-            f(self.agents[i], rng);
-            i += 1;
-        }
+        i += skip as usize;
+        f(i, rng);
+        i += 1;
     }
 }
 
@@ -316,7 +320,9 @@ mod tests {
         let mut counts = vec![0u32; 1000];
         let trials = 2000;
         for _ in 0..trials {
-            group.for_each_noticer(group.base_rate, &mut rng, |a, _| counts[a as usize] += 1);
+            geometric_draws(group.agents.len(), group.base_rate, &mut rng, |i, _| {
+                counts[group.agents[i] as usize] += 1
+            });
         }
         let total: u32 = counts.iter().sum();
         // Binomial(2 000 000, 0.05): mean 100 000, sd ≈ 308.
@@ -339,7 +345,7 @@ mod tests {
         for p in [1e-300, 1e-20, f64::MIN_POSITIVE, 5e-324] {
             let mut seen = 0;
             for _ in 0..1000 {
-                group.for_each_noticer(p, &mut rng, |_, _| seen += 1);
+                geometric_draws(group.agents.len(), p, &mut rng, |_, _| seen += 1);
             }
             assert_eq!(seen, 0, "p = {p}");
         }

@@ -8,17 +8,25 @@
 //! | [`Stream::Arrivals`] | 0 | the posting times |
 //! | [`Stream::Post`] | post | every attribute of one post and its client |
 //! | [`Stream::Population`] | 0 | every attribute of the agents |
-//! | [`Stream::Attention`] | post, notice group | who of one group notices one post, and their delays |
+//! | [`Stream::Attention`] | post, notice group | who of one group notices one post, which of them are late, and the late ones' delays |
+//! | [`Stream::Delay`] | agent, post | the delay of an agent that is not late to a post (one uniform, [`Streams::uniform`]) |
 //! | [`Stream::Invitation`] | post | the invitees of one post and their delays |
 //! | [`Stream::Review`] | post | the client's review of one post |
 //! | [`Stream::Agent`] | agent, post | the agent's own draws on one post (fit, `apply_prob`, quality, an invitee's answer, the learner's sample) |
 //!
-//! A stream is a Xoshiro256++ generator seeded from a hash of (replication key, stream,
-//! indices); the replication key is ChaCha8 stream `replication` of the master seed. Output
-//! therefore depends on (seed, replication) alone, never on the thread count or sharding.
+//! A stream is a SplitMix64 generator ([`StreamRng`]) started at a hash of (replication key,
+//! stream, indices); the replication key is ChaCha8 stream `replication` of the master seed.
+//! Output therefore depends on (seed, replication) alone, never on the thread count or
+//! sharding. SplitMix64 costs nothing to start, which matters: the engine starts a stream
+//! for every agent on every post it gets to, and draws a handful of values from each.
 
-use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
-use rand::{Rng, RngExt, SeedableRng};
+use std::convert::Infallible;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{Rng, RngExt, SeedableRng, TryRng};
+use serde::Serialize;
+
+use crate::scenario::Delay;
 
 /// What a stream drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +38,7 @@ pub enum Stream {
     Invitation = 5,
     Review = 6,
     Agent = 7,
+    Delay = 8,
 }
 
 /// The streams of one replication.
@@ -50,26 +59,142 @@ impl Streams {
 
     /// The generator of `stream` number `index`.
     #[inline]
-    pub fn rng(self, stream: Stream, index: u64) -> Xoshiro256PlusPlus {
+    pub fn rng(self, stream: Stream, index: u64) -> StreamRng {
         self.rng2(stream, index, 0)
     }
 
     /// The generator of `stream` numbered by two indices (a post and a notice group).
     #[inline]
-    pub fn rng2(self, stream: Stream, a: u64, b: u64) -> Xoshiro256PlusPlus {
+    pub fn rng2(self, stream: Stream, a: u64, b: u64) -> StreamRng {
+        StreamRng {
+            state: self.hash(stream, a, b),
+        }
+    }
+
+    /// The one uniform draw in [0, 1) of `stream` numbered by two indices: a hash, cheaper
+    /// than a generator, for a stream that needs a single value.
+    #[inline]
+    pub fn uniform(self, stream: Stream, a: u64, b: u64) -> f64 {
+        (splitmix64(self.hash(stream, a, b)) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    #[inline]
+    fn hash(self, stream: Stream, a: u64, b: u64) -> u64 {
         let h = splitmix64(self.key ^ splitmix64(stream as u64));
         let h = splitmix64(h ^ a);
-        Xoshiro256PlusPlus::seed_from_u64(splitmix64(h ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+        splitmix64(h ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
+}
+
+/// The generator of a stream: SplitMix64 (Steele, Lea and Flood, "Fast splittable
+/// pseudorandom number generators", 2014), which passes BigCrush.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamRng {
+    state: u64,
+}
+
+impl TryRng for StreamRng {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        Ok(mix(self.state))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// SplitMix64's output function: a bijective 64-bit mix.
+#[inline]
+fn mix(x: u64) -> u64 {
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// SplitMix64's finalizer: a bijective 64-bit mix.
 #[inline]
 fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    mix(x.wrapping_add(0x9E37_79B9_7F4A_7C15))
+}
+
+/// How many random draws of each kind a run made, as the engine counts them at its draw
+/// sites (`connectsim bench`'s floor replays them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Draws {
+    /// Streams started.
+    pub streams: u64,
+    /// Uniform draws (Bernoulli draws, hashes, the late noticers' uniforms).
+    pub uniforms: u64,
+    /// Geometric skips (a uniform and a logarithm each).
+    pub skips: u64,
+    /// Delay quantiles (a normal quantile and an exponential for a log-normal delay).
+    pub quantiles: u64,
+    /// Draws of the scenario's distributions (fit noise, quality, a post's attributes).
+    pub samples: u64,
+    /// Beta draws (the learners' Thompson samples).
+    pub betas: u64,
+}
+
+impl std::ops::AddAssign for Draws {
+    fn add_assign(&mut self, o: Draws) {
+        self.streams += o.streams;
+        self.uniforms += o.uniforms;
+        self.skips += o.skips;
+        self.quantiles += o.quantiles;
+        self.samples += o.samples;
+        self.betas += o.betas;
+    }
+}
+
+impl Draws {
+    /// Makes as many draws of each kind, from one stream, and nothing else: a log-normal
+    /// quantile for each delay, a normal for each sample, a Beta(1, 9) for each Beta draw.
+    /// Returns their sum, for the caller to keep (so the loop is not optimised away).
+    pub fn replay(&self) -> f64 {
+        use rand_distr::{Beta, Distribution, StandardNormal};
+        let streams = Streams::new(0, 0);
+        let mut sum = 0.0;
+        for i in 0..self.streams {
+            sum += streams.rng2(Stream::Agent, i, i).random::<f64>();
+        }
+        let mut rng = streams.rng(Stream::Arrivals, 1);
+        for _ in 0..self.uniforms {
+            sum += rng.random::<f64>();
+        }
+        for _ in 0..self.skips {
+            sum += (1.0 - rng.random::<f64>()).ln();
+        }
+        let delay = Delay::LogNormal {
+            mu: 0.0,
+            sigma: 1.0,
+        };
+        for _ in 0..self.quantiles {
+            sum += delay.quantile(rng.random::<f64>());
+        }
+        for _ in 0..self.samples {
+            let x: f64 = StandardNormal.sample(&mut rng);
+            sum += x;
+        }
+        let beta = Beta::new(1.0, 9.0).expect("valid parameters");
+        for _ in 0..self.betas {
+            sum += beta.sample(&mut rng);
+        }
+        sum
+    }
 }
 
 /// A Bernoulli draw: true with probability `p` (≤ 0: never, ≥ 1: always). Unlike

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::random::Draws;
 use crate::stats::mean_ci;
 
 /// `strategy_monthly.csv`: one strategy in one month of one replication. Counts are for
@@ -202,6 +203,8 @@ pub struct Rows {
     pub agents: Vec<AgentRow>,
     /// Proposals made (paid and invited).
     pub proposals: u64,
+    /// The random draws made (not an output: `bench` replays them).
+    pub draws: Draws,
 }
 
 impl Rows {
@@ -215,6 +218,7 @@ impl Rows {
         self.agent_spend.append(&mut other.agent_spend);
         self.agents.append(&mut other.agents);
         self.proposals += other.proposals;
+        self.draws += other.draws;
     }
 }
 

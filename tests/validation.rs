@@ -208,6 +208,16 @@ fn cases() -> Vec<Case> {
             mentions: &["normal", "non-negative"],
         },
         Case {
+            what: "a delay distribution without a closed-form quantile",
+            text: broken(
+                "response_delay_hours = { lognormal = { median = 1.0, sigma = 1.0 } }",
+                "response_delay_hours = { poisson = { mean = 3.0 } }",
+            ),
+            path: Some("strategies[0].response_delay_hours"),
+            line_of: Some("response_delay_hours = { poisson"),
+            mentions: &["poisson", "not allowed for a delay"],
+        },
+        Case {
             what: "invalid TOML syntax",
             text: broken("per_day = 12.0", "per_day = = 12.0"),
             path: None,

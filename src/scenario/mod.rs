@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use dist::{Dist, Sampler, Support};
+pub use dist::{Delay, Dist, Sampler, Support};
 pub use file::ScenarioFile;
 pub use model::Model;
 pub use validate::validate;

@@ -5,7 +5,7 @@
 //! names to indices, distributions to samplers), so the engine cannot see an invalid
 //! scenario. Times are hours; money USD; Connects whole numbers.
 
-pub use super::dist::Sampler;
+pub use super::dist::{Delay, Sampler};
 pub use super::file::{
     BestMatchWeights, CalibrationSection, HireScore, InterviewLogit, Join, Ordering,
     PlanSection as Plan, Pricing,
@@ -211,7 +211,7 @@ pub struct Strategy {
     pub plan: usize,
     pub posts_per_day: f64,
     pub apply_prob: f64,
-    pub response_delay_hours: Sampler,
+    pub response_delay_hours: Delay,
     pub quality: Sampler,
     pub tiers: TierSet,
     pub min_fit: f64,

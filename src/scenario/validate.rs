@@ -694,11 +694,10 @@ fn validate_strategies(
             plan,
             posts_per_day: non_negative(&format!("{path}.posts_per_day"), s.posts_per_day)?,
             apply_prob: probability(&format!("{path}.apply_prob"), s.apply_prob)?,
-            response_delay_hours: sampler(
-                &format!("{path}.response_delay_hours"),
-                &s.response_delay_hours,
-                Support::NonNegative,
-            )?,
+            response_delay_hours: s.response_delay_hours.delay().map_err(|message| Invalid {
+                path: format!("{path}.response_delay_hours"),
+                message,
+            })?,
             quality: sampler(&format!("{path}.quality"), &s.quality, Support::Real)?,
             tiers,
             min_fit: probability(&format!("{path}.min_fit"), s.min_fit)?,
