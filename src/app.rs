@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::bench;
 use crate::calibration::{
     CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value, interval_text,
     range_text,
@@ -65,7 +66,15 @@ pub fn run(cli: Cli) -> Outcome {
             scenario,
             threads,
             replications,
-        } => bench_command(scenario.as_deref(), threads, replications),
+            min_seconds,
+            json,
+        } => bench_command(
+            scenario.as_deref(),
+            threads,
+            replications,
+            min_seconds,
+            json,
+        ),
         Command::Scenarios => {
             let width = EMBEDDED.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (name, text) in EMBEDDED {
@@ -677,6 +686,8 @@ fn bench_command(
     arg: Option<&str>,
     threads: Option<Vec<usize>>,
     replications: Option<u32>,
+    min_seconds: f64,
+    json: bool,
 ) -> Outcome {
     let scenario = Scenario::load(arg.unwrap_or("default")).map_err(Failure::bad_input)?;
     let cores = default_threads();
@@ -689,28 +700,20 @@ fn bench_command(
     }
     let max_threads = list.iter().copied().max().unwrap_or(1);
     let reps = replications.unwrap_or(2 * max_threads as u32).max(1);
+    if !(min_seconds.is_finite() && min_seconds >= 0.0) {
+        return Err(Failure::bad_input(anyhow!(
+            "--min-seconds {min_seconds}: not a duration (allowed: a number of seconds ≥ 0)"
+        )));
+    }
     let model = &scenario.model;
-    println!(
-        "connectsim bench: {} ({} agents, {} months), {reps} replications per row, {cores} cores",
-        scenario.file.name, model.population.agents, model.months
-    );
-    println!(
-        "{:>8} {:>12} {:>16} {:>18} {:>9}",
-        "threads", "wall s", "replications/s", "proposals/s", "speedup"
-    );
-    let replication_ids: Vec<u32> = (0..reps).collect();
-    let mut base = None;
-    for &t in &list {
-        let started = Instant::now();
-        let rows =
-            run_replications(model, &replication_ids, t, false, &|| {}).map_err(Failure::failed)?;
-        let secs = started.elapsed().as_secs_f64().max(1e-9);
-        let rate = f64::from(reps) / secs;
-        let speedup = rate / *base.get_or_insert(rate);
-        println!(
-            "{t:>8} {secs:>12.2} {rate:>16.2} {:>18.0} {speedup:>8.2}×",
-            rows.proposals as f64 / secs
-        );
+    let name = &scenario.file.name;
+    let measured =
+        bench::measure(model, name, &list, reps, cores, min_seconds).map_err(Failure::failed)?;
+    if json {
+        let text = serde_json::to_string_pretty(&measured).map_err(Failure::failed)?;
+        println!("{text}");
+    } else {
+        print!("{}", bench::table(&measured));
     }
     Ok(())
 }

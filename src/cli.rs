@@ -66,6 +66,12 @@ pub enum Command {
         /// Replications per measurement [default: 2 × the largest thread count]
         #[arg(long, value_name = "N")]
         replications: Option<u32>,
+        /// Run each row until its runs take at least this many seconds (and at least 3 runs)
+        #[arg(long, value_name = "S", default_value_t = crate::bench::MIN_SECONDS)]
+        min_seconds: f64,
+        /// Print the measurement as JSON instead of a table
+        #[arg(long)]
+        json: bool,
     },
     /// List the scenarios embedded in the binary.
     Scenarios,

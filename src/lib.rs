@@ -6,6 +6,7 @@
 pub mod app;
 pub mod atomic;
 pub mod auction;
+pub mod bench;
 pub mod calibration;
 pub mod charts;
 pub mod cli;
