@@ -103,11 +103,11 @@ fn review(c: &mut Criterion) {
         let mut post = 0;
         b.iter(|| {
             post += 1;
-            let mut rng = streams.rng(Stream::Review, post);
             shown.copy_from_slice(&proposals);
             display_order(&mut shown, review);
             interviewed.clear();
-            walk(&shown, review, &mut rng, |s, rng| {
+            let own = |s: &Shown| streams.rng2(Stream::Review, post, 1 + u64::from(s.proposal));
+            walk(&shown, review, own, |s, rng| {
                 let noise = gumbel(review.hire_score.noise_scale, rng);
                 interviewed.push((hire_score(s, review) + noise, s.proposal));
             });

@@ -1450,9 +1450,8 @@ impl<'m> Sim<'m> {
         let model = self.model;
         let review = &model.review;
         let month = self.month_of(t);
-        let mut rng = self
-            .streams
-            .rng(Stream::Review, self.posts[post as usize].index);
+        let index = self.posts[post as usize].index;
+        let mut rng = self.streams.rng(Stream::Review, index);
         let intends_to_hire = chance(&mut rng, job.client.quality);
         self.shown.clear();
         for (i, pr) in self.posts[post as usize].proposals.iter().enumerate() {
@@ -1468,20 +1467,28 @@ impl<'m> Sim<'m> {
         }
         display_order(&mut self.shown, review);
         self.interviewed.clear();
+        let proposals = std::mem::take(&mut self.posts[post as usize].proposals);
         let interviewed = &mut self.interviewed;
-        let examined = walk(&self.shown, review, &mut rng, |s, rng| {
+        // Each proposal's examination, interview and ranking noise from its own stream
+        // (post, 1 + agent): a proposal more or less on the post leaves the others' as they
+        // were.
+        let streams = self.streams;
+        let own = |s: &Shown| {
+            let agent = u64::from(proposals[s.proposal as usize].agent);
+            streams.rng2(Stream::Review, index, 1 + agent)
+        };
+        let examined = walk(&self.shown, review, own, |s, rng| {
             let noise = gumbel(review.hire_score.noise_scale, rng);
             interviewed.push((hire_score(s, review) + noise, s.proposal));
         });
-        // The intent and the cancel, a draw per position walked and per examination, a
-        // Gumbel (a uniform and two logarithms) per interview.
+        // The intent and the cancel, a stream and a draw per position walked, one per
+        // examination, a Gumbel (a uniform and two logarithms) per interview.
         let (walked, interviews) = (self.shown.len() as u64, self.interviewed.len() as u64);
         self.count(|d| {
-            d.streams += 1;
+            d.streams += 1 + walked;
             d.uniforms += 2 + walked + examined as u64 + interviews;
             d.skips += 2 * interviews;
         });
-        let proposals = std::mem::take(&mut self.posts[post as usize].proposals);
         for k in 0..self.interviewed.len() {
             let id = proposals[self.interviewed[k].1 as usize].agent as usize;
             self.activity[id].interviews += 1;
@@ -2238,7 +2245,7 @@ capacity = 1
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "40700f7104be85bef9636736380172d6213dd67fb3688ea7d72da89f77a27e2e";
+    const PINNED_SHA256: &str = "078bcba0f84e14edc8e365939cea57577391a8fe5935e077386bd4339777cfca";
 
     /// The shortcuts of `plan_arrival` (the post filters, a weekly cap already reached and
     /// an agent that cannot pay, settled at posting; deferred arrivals brought back by a

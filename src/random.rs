@@ -11,7 +11,8 @@
 //! | [`Stream::Attention`] | post, notice group | who of one group notices one post, which of them are late, and the late ones' delays |
 //! | [`Stream::Delay`] | agent, post | the delay of an agent that is not late to a post (one uniform, [`Streams::uniform`]) |
 //! | [`Stream::Invitation`] | post | the invitees of one post and their delays |
-//! | [`Stream::Review`] | post | the client's review of one post |
+//! | [`Stream::Review`] | post | the client's intent to hire, then the cancel |
+//! | [`Stream::Review`] | post, 1 + agent | the client's examination, interview and ranking noise of one proposal |
 //! | [`Stream::Agent`] | agent, post | the agent's own draws on one post (fit, `apply_prob`, quality, an invitee's answer, the learner's sample) |
 //!
 //! A stream is a SplitMix64 generator ([`StreamRng`]) started at a hash of (replication key,

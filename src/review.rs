@@ -73,12 +73,14 @@ pub fn interview_probability(s: &Shown, review: &Review) -> f64 {
 
 /// The client's walk down the display order: each proposal is examined with its
 /// position's probability (independently), and an examined one wins an interview with the
-/// logit's probability; the walk stops at `max_interviews`. Calls `interview(shown)` for each
-/// interview, in display order; returns the number of proposals examined.
-pub fn walk<R: Rng + ?Sized>(
+/// logit's probability; the walk stops at `max_interviews`. A proposal's draws come from
+/// its own generator (`draws(shown)`), so that a proposal more or less leaves the others'
+/// draws as they were. Calls `interview(shown, its generator)` for each interview, in
+/// display order; returns the number of proposals examined.
+pub fn walk<R: Rng>(
     shown: &[Shown],
     review: &Review,
-    rng: &mut R,
+    mut draws: impl FnMut(&Shown) -> R,
     mut interview: impl FnMut(&Shown, &mut R),
 ) -> usize {
     let mut interviews = 0;
@@ -87,14 +89,15 @@ pub fn walk<R: Rng + ?Sized>(
         if interviews >= review.max_interviews {
             break;
         }
+        let mut rng = draws(s);
         if chance(
-            rng,
+            &mut rng,
             examination_probability(position + 1, s.boost_slot.is_some(), review),
         ) {
             examined += 1;
-            if chance(rng, interview_probability(s, review)) {
+            if chance(&mut rng, interview_probability(s, review)) {
                 interviews += 1;
-                interview(s, rng);
+                interview(s, &mut rng);
             }
         }
     }
@@ -189,14 +192,18 @@ mod tests {
         // stops before position 2 here (interviews are impossible: intercept -50).
         let mut r = review();
         r.interview_logit.intercept = -50.0;
-        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut seed = 0;
+        let mut draws = |_: &Shown| {
+            seed += 1;
+            rand::rngs::Xoshiro256PlusPlus::seed_from_u64(seed)
+        };
         let trials = 20_000;
         let mut examined = [0u32; 2];
         for (k, slot) in [None, Some(1)].into_iter().enumerate() {
             let list = [shown(0, 0.0, Some(0), false), shown(1, 1.0, slot, false)];
             for _ in 0..trials {
                 // Examinations of position 2 = total minus position 1 (always examined).
-                examined[k] += (walk(&list, &r, &mut rng, |_, _| {}) - 1) as u32;
+                examined[k] += (walk(&list, &r, &mut draws, |_, _| {}) - 1) as u32;
             }
         }
         let p = [2f64.powf(-0.6), 1.2 * 2f64.powf(-0.6)];
@@ -216,9 +223,10 @@ mod tests {
         let list: Vec<Shown> = (0..10)
             .map(|i| shown(i, f64::from(i), None, false))
             .collect();
-        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(12);
+        let draws =
+            |s: &Shown| rand::rngs::Xoshiro256PlusPlus::seed_from_u64(u64::from(s.proposal));
         let mut got = Vec::new();
-        let examined = walk(&list, &r, &mut rng, |s, _| got.push(s.proposal));
+        let examined = walk(&list, &r, draws, |s, _| got.push(s.proposal));
         assert_eq!(got, vec![0, 1, 2]);
         assert_eq!(examined, 3);
     }
