@@ -433,6 +433,9 @@ impl<'m> Sim<'m> {
     /// with it; the run passes a no-op).
     fn run_observed(&mut self, mut observe: impl FnMut(Step, &Sim)) {
         let horizon = self.model.horizon_hours();
+        for id in 0..self.agents.len() {
+            self.leave_if_blocked(id, 0.0);
+        }
         let mut arrivals = self.streams.rng(Stream::Arrivals, 0);
         let mut next_post = next_arrival(&self.model.jobs, 0.0, horizon, &mut arrivals);
         loop {
@@ -975,16 +978,19 @@ impl<'m> Sim<'m> {
 
     // ---- The attention lists: agents that cannot act leave them ------------------------
 
-    /// How long the agent surely cannot apply to anything, as things stand at `now`: while
-    /// it is at capacity (until its first contract ends), at its weekly cap (until the week
-    /// ends) or unable to pay for the cheapest post (until its next billing day, unless
-    /// Connects come back). −∞ when it can apply now.
+    /// How long the agent surely cannot apply to anything, as things stand at `now`: before
+    /// it joins, while it is at capacity (until its first contract ends), at its weekly cap
+    /// (until the week ends) or unable to pay for the cheapest post (until its next billing
+    /// day, unless Connects come back). −∞ when it can apply now.
     fn blocked_until(&mut self, id: usize, now: f64) -> f64 {
         self.catch_up(id, now, true);
         let model = self.model;
         let a = &self.agents[id];
         let s = &model.strategies[a.strategy as usize];
         let mut until = a.free_at;
+        if a.joined_at > now {
+            until = until.max(a.joined_at);
+        }
         if let Some(cap) = s.weekly_cap {
             let week = ((now - a.joined_at) / HOURS_PER_WEEK) as u32;
             if a.joined_at <= now && week == a.week && a.paid_this_week >= cap {

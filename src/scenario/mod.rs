@@ -34,6 +34,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../scenarios/boost-experiment.toml"),
     ),
     ("capped", include_str!("../../scenarios/capped.toml")),
+    ("large", include_str!("../../scenarios/large.toml")),
 ];
 
 /// How many `extends` links a scenario may follow (a guard against cycles).
