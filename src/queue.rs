@@ -33,8 +33,6 @@ pub struct EventQueue<K> {
     current: usize,
     /// The current bucket's events, sorted later first.
     head: Vec<Entry<K>>,
-    /// Emptied buckets' storage, reused.
-    spare: Vec<Vec<Entry<K>>>,
     seq: u64,
     len: usize,
 }
@@ -58,7 +56,6 @@ impl<K: Copy> EventQueue<K> {
             buckets: (0..count).map(|_| Vec::new()).collect(),
             current: 0,
             head: Vec::new(),
-            spare: Vec::new(),
             seq: 0,
             len: 0,
         }
@@ -100,11 +97,11 @@ impl<K: Copy> EventQueue<K> {
     fn refill(&mut self) {
         while self.head.is_empty() && self.current + 1 < self.buckets.len() && self.len > 0 {
             self.current += 1;
-            let fresh = self.spare.pop().unwrap_or_default();
-            let mut bucket = std::mem::replace(&mut self.buckets[self.current], fresh);
+            // A passed bucket keeps no storage: memory follows the events pending, not the
+            // time simulated.
+            let mut bucket = std::mem::take(&mut self.buckets[self.current]);
             bucket.sort_unstable_by(Entry::later_first);
-            let old = std::mem::replace(&mut self.head, bucket);
-            self.spare.push(old);
+            self.head = bucket;
         }
     }
 
