@@ -39,7 +39,9 @@ use crate::results::{
     PostProposalsRow, Rows, StrategyMonthRow, ratio,
 };
 use crate::review::{Shown, display_order, gumbel, hire_score, walk};
-use crate::scenario::model::{HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK, Join, Model};
+use crate::scenario::model::{
+    HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK, Join, Model, month_of, month_start,
+};
 use crate::stats::quantile_sorted;
 use crate::strategy::{
     boost_bid, bundle_to_buy, learner_says_apply, passes_fit_filter, passes_post_filters,
@@ -444,9 +446,7 @@ impl<'m> Sim<'m> {
                 (None, None) => horizon,
                 (p, e) => p.unwrap_or(f64::INFINITY).min(e.unwrap_or(f64::INFINITY)),
             };
-            while self.month < self.model.months as usize
-                && t >= (self.month + 1) as f64 * HOURS_PER_MONTH
-            {
+            while self.month < self.model.months as usize && t >= month_start(self.month + 1) {
                 self.close_month();
                 observe(Step::MonthEnd, self);
             }
@@ -489,7 +489,7 @@ impl<'m> Sim<'m> {
     }
 
     fn month_of(&self, t: f64) -> usize {
-        ((t / HOURS_PER_MONTH) as usize).min(self.market.len() - 1)
+        month_of(t).min(self.market.len() - 1)
     }
 
     // ---- Agents' calendar: joining, billing days, expiry -------------------------------
@@ -1655,7 +1655,7 @@ impl<'m> Sim<'m> {
     /// strategy's row as the change of its cumulative totals.
     fn close_month(&mut self) {
         let model = self.model;
-        let end = (self.month + 1) as f64 * HOURS_PER_MONTH;
+        let end = month_start(self.month + 1);
         for id in 0..self.agents.len() {
             self.catch_up(id, end, false);
         }

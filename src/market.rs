@@ -8,7 +8,7 @@ use rand_distr::{Binomial, Distribution};
 
 use crate::ledger::Connects;
 use crate::random::chance;
-use crate::scenario::model::{HOURS_PER_DAY, HOURS_PER_MONTH, Jobs, Model, Tier};
+use crate::scenario::model::{HOURS_PER_DAY, Jobs, Model, Tier, month_of, month_start};
 
 /// A job post and its client, as drawn at posting time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,7 +62,7 @@ impl Client {
 
 /// The Poisson arrival rate in the month containing `t`, posts per hour (seasonality applied).
 pub fn arrival_rate(jobs: &Jobs, t: f64) -> f64 {
-    let month = (t / HOURS_PER_MONTH).floor() as usize;
+    let month = month_of(t);
     let season = if jobs.seasonality.is_empty() {
         1.0
     } else {
@@ -81,7 +81,7 @@ pub fn next_arrival<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Option<f64> {
     while t < horizon {
-        let boundary = ((t / HOURS_PER_MONTH).floor() + 1.0) * HOURS_PER_MONTH;
+        let boundary = month_start(month_of(t) + 1);
         let rate = arrival_rate(jobs, t);
         if rate > 0.0 {
             let u: f64 = rng.random();
@@ -356,11 +356,11 @@ mod tests {
         let mut m = model();
         m.jobs.seasonality = vec![1.0, 0.0];
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        let horizon = 4.0 * HOURS_PER_MONTH;
+        let horizon = month_start(4);
         let mut t = 0.0;
         let mut per_month = [0u32; 4];
         while let Some(next) = next_arrival(&m.jobs, t, horizon, &mut rng) {
-            per_month[(next / HOURS_PER_MONTH) as usize] += 1;
+            per_month[month_of(next)] += 1;
             t = next;
         }
         // 120 a day for 30 days: mean 3600, sd 60; the second and fourth months are off.

@@ -21,6 +21,19 @@ pub const HOURS_PER_MONTH: f64 = DAYS_PER_MONTH * HOURS_PER_DAY;
 /// Hours in a week (the weekly cap on paid proposals).
 pub const HOURS_PER_WEEK: f64 = 7.0 * HOURS_PER_DAY;
 
+/// The month (from 0) that the time `t` (hours) falls in. A time exactly on a boundary
+/// belongs to the new month; a time before 0 to month 0.
+#[inline]
+pub fn month_of(t: f64) -> usize {
+    (t / HOURS_PER_MONTH) as usize
+}
+
+/// When month `month` starts, in hours.
+#[inline]
+pub fn month_start(month: usize) -> f64 {
+    month as f64 * HOURS_PER_MONTH
+}
+
 /// At most this many tiers (they are kept as a bit set).
 pub const MAX_TIERS: usize = 32;
 
