@@ -87,6 +87,14 @@ struct Agent {
     out: bool,
 }
 
+impl Agent {
+    /// The agent's week at `t`: weeks of 7 days from its joining.
+    #[inline]
+    fn week_of(&self, t: f64) -> u32 {
+        ((t - self.joined_at) / HOURS_PER_WEEK) as u32
+    }
+}
+
 /// The rest of an agent's state, read when it applies, is reviewed or is hired.
 #[derive(Debug, Clone)]
 struct Profile {
@@ -991,11 +999,8 @@ impl<'m> Sim<'m> {
         if a.joined_at > now {
             until = until.max(a.joined_at);
         }
-        if let Some(cap) = s.weekly_cap {
-            let week = ((now - a.joined_at) / HOURS_PER_WEEK) as u32;
-            if a.joined_at <= now && week == a.week && a.paid_this_week >= cap {
-                until = until.max(a.joined_at + f64::from(week + 1) * HOURS_PER_WEEK);
-            }
+        if let Some(lifts) = self.weekly_cap_lifts_at(id, now) {
+            until = until.max(lifts);
         }
         let cheapest = self.cheapest_post.saturating_add(s.reserve);
         if a.joined && self.bundle_for(id, cheapest).is_none() {
@@ -1195,7 +1200,7 @@ impl<'m> Sim<'m> {
         let Some(cap) = self.model.strategies[a.strategy as usize].weekly_cap else {
             return true;
         };
-        let week = ((t - a.joined_at) / HOURS_PER_WEEK) as u32;
+        let week = a.week_of(t);
         if week != a.week {
             a.week = week;
             a.paid_this_week = 0;
@@ -1207,14 +1212,16 @@ impl<'m> Sim<'m> {
     /// week): then the agent cannot apply at `at`, whatever happens in between.
     fn weekly_cap_reached_until(&self, id: usize, now: f64, at: f64) -> bool {
         let a = &self.agents[id];
-        let Some(cap) = self.model.strategies[a.strategy as usize].weekly_cap else {
-            return false;
-        };
-        if now < a.joined_at {
-            return false;
-        }
-        let week = |t: f64| ((t - a.joined_at) / HOURS_PER_WEEK) as u32;
-        week(now) == a.week && week(at) == a.week && a.paid_this_week >= cap
+        self.weekly_cap_lifts_at(id, now).is_some() && a.week_of(at) == a.week
+    }
+
+    /// When the weekly cap, reached already at `now`, lifts (the week's end); `None` when
+    /// it is not reached.
+    fn weekly_cap_lifts_at(&self, id: usize, now: f64) -> Option<f64> {
+        let a = &self.agents[id];
+        let cap = self.model.strategies[a.strategy as usize].weekly_cap?;
+        let reached = a.joined_at <= now && a.week_of(now) == a.week && a.paid_this_week >= cap;
+        reached.then(|| a.joined_at + f64::from(a.week + 1) * HOURS_PER_WEEK)
     }
 
     /// Thompson sampling: a draw from the agent's (category, tier) posterior of hires per
