@@ -290,6 +290,50 @@ fn cases() -> Vec<Case> {
             line_of: Some("name = \"all\""),
             mentions: &["reserved"],
         },
+        // Values that once validated and then wrote `inf` or `NaN`, or ran into the working
+        // directory (issue 9's list of accepted scenarios that failed when run).
+        Case {
+            what: "a Connect price so small that every ROI is infinite",
+            text: format!("{VALID}\n[connects]\nprice_usd = 1e-320\n"),
+            path: Some("connects.price_usd"),
+            line_of: Some("price_usd = 1e-320"),
+            mentions: &["1e-320", "1e-6 to 1e6"],
+        },
+        Case {
+            what: "a Connect price so large that every cost is infinite",
+            text: format!("{VALID}\n[connects]\nprice_usd = 1e308\n"),
+            path: Some("connects.price_usd"),
+            line_of: Some("price_usd = 1e308"),
+            mentions: &["1e308"],
+        },
+        Case {
+            what: "budgets so large that sums of dollars overflow",
+            text: broken("per_day = 12.0", "per_day = 12.0\nbudget_max_usd = 1e308"),
+            path: Some("jobs.budget_max_usd"),
+            line_of: Some("budget_max_usd = 1e308"),
+            mentions: &["1e9"],
+        },
+        Case {
+            what: "a bundle budget so large that sums of dollars overflow",
+            text: broken("bundle_budget_usd = 50.0", "bundle_budget_usd = 1e300"),
+            path: Some("strategies[0].bundle_budget_usd"),
+            line_of: Some("bundle_budget_usd = 1e300"),
+            mentions: &["1e9"],
+        },
+        Case {
+            what: "a scenario named .. (its run would go to the working directory's parent)",
+            text: broken("name = \"one-thing-broken\"", "name = \"..\""),
+            path: Some("name"),
+            line_of: Some("name = \"..\""),
+            mentions: &["not starting with '.'"],
+        },
+        Case {
+            what: "a scenario named . (its run would go to the working directory)",
+            text: broken("name = \"one-thing-broken\"", "name = \".\""),
+            path: Some("name"),
+            line_of: Some("name = \".\""),
+            mentions: &["not starting with '.'"],
+        },
         Case {
             what: "a missing base scenario",
             text: broken("extends = \"default\"", "extends = \"no-such-base\""),
@@ -397,6 +441,32 @@ fn a_distribution_overrides_its_base_whole() {
         message.contains("normal") && message.contains("beta"),
         "{message}"
     );
+}
+
+#[test]
+#[cfg(unix)]
+fn a_base_that_is_a_fifo_is_refused_instead_of_blocking() {
+    // Reading a FIFO blocks until a writer comes; nothing but a regular file is read.
+    let tmp = tempdir();
+    let fifo = tmp.path().join("base.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let file = tmp.path().join("extends-fifo.toml");
+    fs::write(
+        &file,
+        broken("extends = \"default\"", "extends = \"base.toml\""),
+    )
+    .unwrap();
+    let assert = connectsim()
+        .arg("validate")
+        .arg(&file)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert();
+    let message = assert_bad_scenario(&file, assert, "a base that is a FIFO");
+    assert!(message.contains("not a regular file"), "{message}");
 }
 
 #[test]

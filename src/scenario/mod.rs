@@ -39,6 +39,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 
 /// How many `extends` links a scenario may follow (a guard against cycles).
 const MAX_EXTENDS_DEPTH: usize = 8;
+/// The largest scenario file read (the default is about 15 kB).
+const MAX_SCENARIO_BYTES: u64 = 1 << 20;
 
 /// A bad scenario: where, which field, what is wrong and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +213,27 @@ fn read_source(
         return Ok((format!("embedded:{arg}"), text.to_string(), None));
     }
     let origin = path.display().to_string();
+    // Only a regular file of a scenario's size is read: a FIFO or a device would block or
+    // never end.
+    let refuse = |message: String| ScenarioError {
+        origin: origin.clone(),
+        line_column: None,
+        path: None,
+        message,
+    };
+    if let Ok(meta) = std::fs::metadata(&path) {
+        if !meta.is_file() {
+            return Err(refuse(
+                "cannot read the scenario: not a regular file (allowed: a TOML file)".into(),
+            ));
+        }
+        if meta.len() > MAX_SCENARIO_BYTES {
+            return Err(refuse(format!(
+                "cannot read the scenario: {} bytes (allowed: at most {MAX_SCENARIO_BYTES} bytes)",
+                meta.len()
+            )));
+        }
+    }
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let dir = path.parent().map(Path::to_path_buf);

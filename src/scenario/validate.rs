@@ -25,11 +25,23 @@ fn invalid<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T> 
     })
 }
 
+/// A number as a message shows it: in scientific notation when its decimals would run long.
+fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 fn probability(path: &str, v: f64) -> Result<f64> {
     if (0.0..=1.0).contains(&v) {
         Ok(v)
     } else {
-        invalid(path, format!("{v} is not a probability (allowed: 0 to 1)"))
+        invalid(
+            path,
+            format!("{} is not a probability (allowed: 0 to 1)", number(v)),
+        )
     }
 }
 
@@ -37,7 +49,10 @@ fn non_negative(path: &str, v: f64) -> Result<f64> {
     if v.is_finite() && v >= 0.0 {
         Ok(v)
     } else {
-        invalid(path, format!("{v} is not allowed (allowed: a number ≥ 0)"))
+        invalid(
+            path,
+            format!("{} is not allowed (allowed: a number ≥ 0)", number(v)),
+        )
     }
 }
 
@@ -45,7 +60,40 @@ fn positive(path: &str, v: f64) -> Result<f64> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        invalid(path, format!("{v} is not allowed (allowed: a number > 0)"))
+        invalid(
+            path,
+            format!("{} is not allowed (allowed: a number > 0)", number(v)),
+        )
+    }
+}
+
+/// An amount of US dollars: from 0 to [`MAX_USD`].
+fn usd(path: &str, v: f64) -> Result<f64> {
+    if v.is_finite() && (0.0..=MAX_USD).contains(&v) {
+        Ok(v)
+    } else {
+        invalid(
+            path,
+            format!(
+                "{} is not allowed (allowed: 0 to {MAX_USD:e} USD)",
+                number(v)
+            ),
+        )
+    }
+}
+
+/// The price of one Connect: 0 (free), or from [`MIN_PRICE_USD`] to [`MAX_PRICE_USD`].
+fn connect_price(path: &str, v: f64) -> Result<f64> {
+    if v == 0.0 || (MIN_PRICE_USD..=MAX_PRICE_USD).contains(&v) {
+        Ok(v)
+    } else {
+        invalid(
+            path,
+            format!(
+                "{} is not allowed (allowed: 0, or {MIN_PRICE_USD:e} to {MAX_PRICE_USD:e} USD)",
+                number(v)
+            ),
+        )
     }
 }
 
@@ -59,6 +107,15 @@ fn at_least(path: &str, v: u32, min: u32) -> Result<u32> {
 
 /// Largest Connects amount a scenario may name (keeps every per-agent sum far from overflow).
 const MAX_CONNECTS: u32 = 1_000_000;
+/// Largest amount of US dollars a scenario may name (budgets, fees, bundle budgets): with
+/// at most [`MAX_AGENTS`] agents and [`MAX_MONTHS`] months every sum of dollars stays far
+/// below `f64::MAX`.
+const MAX_USD: f64 = 1e9;
+/// The dearest and the cheapest non-zero Connect. A cost of some Connects at the cheapest
+/// price still divides the dearest earnings into a finite ROI (a price of 1e-320 USD made
+/// every ROI infinite).
+const MAX_PRICE_USD: f64 = 1e6;
+const MIN_PRICE_USD: f64 = 1e-6;
 /// Largest arrival rate, posts a day (seasonality included).
 const MAX_POSTS_PER_DAY: f64 = 1_000_000.0;
 /// At most this many categories (they are kept as a bit set).
@@ -146,7 +203,10 @@ fn unique_names<'a>(path: &str, names: impl Iterator<Item = &'a str>) -> Result<
 
 /// Checks every rule and builds the engine's model.
 pub fn validate(file: &ScenarioFile) -> Result<Model> {
+    // The name is the run's directory under `output/`: a leading dot would make it hidden,
+    // or `.` and `..` the working directory and its parent.
     if file.name.trim().is_empty()
+        || file.name.starts_with('.')
         || !file
             .name
             .chars()
@@ -155,7 +215,7 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
         return invalid(
             "name",
             format!(
-                "{:?} is not allowed (allowed: a non-empty name of letters, digits, '-', '_' or '.', used as a directory name)",
+                "{:?} is not allowed (allowed: a non-empty name of letters, digits, '-', '_' or '.', not starting with '.', used as a directory name)",
                 file.name
             ),
         );
@@ -189,7 +249,7 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
         );
     }
     for (name, plan) in &file.plans {
-        non_negative(&format!("plans.{name}.price_usd"), plan.price_usd)?;
+        usd(&format!("plans.{name}.price_usd"), plan.price_usd)?;
         connects_amount(&format!("plans.{name}.allowance"), plan.allowance)?;
     }
     let plan_names: Vec<String> = file.plans.keys().cloned().collect();
@@ -279,8 +339,11 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
         positive(&format!("jobs.categories[{i}].weight"), c.weight)?;
     }
     let total: f64 = j.categories.iter().map(|c| c.weight).sum();
-    let budget_min_usd = non_negative("jobs.budget_min_usd", j.budget_min_usd)?;
-    let budget_max_usd = positive("jobs.budget_max_usd", j.budget_max_usd)?;
+    let budget_min_usd = usd("jobs.budget_min_usd", j.budget_min_usd)?;
+    let budget_max_usd = positive(
+        "jobs.budget_max_usd",
+        usd("jobs.budget_max_usd", j.budget_max_usd)?,
+    )?;
     if budget_min_usd > budget_max_usd {
         return invalid(
             "jobs.budget_min_usd",
@@ -515,7 +578,7 @@ fn validate_connects(c: &ConnectsSection) -> Result<ConnectsRules> {
         None
     };
     Ok(ConnectsRules {
-        price_usd: non_negative("connects.price_usd", c.price_usd)?,
+        price_usd: connect_price("connects.price_usd", c.price_usd)?,
         lifetime_hours: lifetime_days * HOURS_PER_DAY,
         bundles,
         signup: c.signup,
@@ -709,10 +772,7 @@ fn validate_strategies(
             min_client_history: s.min_client_history,
             weekly_cap,
             reserve: connects_amount(&format!("{path}.reserve"), s.reserve)?,
-            bundle_budget_usd: non_negative(
-                &format!("{path}.bundle_budget_usd"),
-                s.bundle_budget_usd,
-            )?,
+            bundle_budget_usd: usd(&format!("{path}.bundle_budget_usd"), s.bundle_budget_usd)?,
             boost,
             learner,
         });
