@@ -45,7 +45,9 @@ pub enum Stream {
 /// The streams of one replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Streams {
-    key: u64,
+    /// Per stream kind (by its number), the hash of the replication's key with it: the
+    /// first half of every stream's hash, computed once.
+    keys: [u64; 9],
 }
 
 impl Streams {
@@ -53,8 +55,9 @@ impl Streams {
     pub fn new(seed: u64, replication: u32) -> Streams {
         let mut chacha = ChaCha8Rng::seed_from_u64(seed);
         chacha.set_stream(u64::from(replication));
+        let key = chacha.next_u64();
         Streams {
-            key: chacha.next_u64(),
+            keys: std::array::from_fn(|stream| splitmix64(key ^ splitmix64(stream as u64))),
         }
     }
 
@@ -81,8 +84,7 @@ impl Streams {
 
     #[inline]
     fn hash(self, stream: Stream, a: u64, b: u64) -> u64 {
-        let h = splitmix64(self.key ^ splitmix64(stream as u64));
-        let h = splitmix64(h ^ a);
+        let h = splitmix64(self.keys[stream as usize] ^ a);
         splitmix64(h ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 }
