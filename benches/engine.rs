@@ -6,13 +6,13 @@
 use std::hint::black_box;
 
 use connectsim::auction::{Bid, Win, close_auction};
-use connectsim::engine::simulate;
 use connectsim::ledger::Ledger;
-use connectsim::queue::EventQueue;
 use connectsim::random::{Stream, Streams};
 use connectsim::review::{Shown, display_order, gumbel, hire_score, walk};
 use connectsim::scenario::Scenario;
 use connectsim::scenario::file::Pricing;
+use connectsim::sim::queue::EventQueue;
+use connectsim::sim::simulate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::RngExt;
 

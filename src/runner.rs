@@ -9,9 +9,9 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 
-use crate::engine::simulate;
 use crate::results::Rows;
 use crate::scenario::Model;
+use crate::sim::simulate;
 
 /// Shard `index` of `count`: the replications `r` with `r % count == index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

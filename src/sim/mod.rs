@@ -20,6 +20,8 @@
 //! The engine reads no file and no clock; its randomness comes from the replication's
 //! [`Streams`], so a replication's output depends on (scenario, seed, replication) alone.
 
+pub mod queue;
+
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -32,7 +34,6 @@ use crate::market::{
     Job, NoticeGroup, base_notice_rate, geometric_draws, next_arrival, notice_probability,
     post_job, scaled_cost,
 };
-use crate::queue::EventQueue;
 use crate::random::{Draws, Stream, StreamRng, Streams, chance};
 use crate::results::{
     ALL_AGENTS, AgentRoiRow, AgentRow, AgentSpendRow, BoostBidRow, MarketMonthRow,
@@ -46,6 +47,7 @@ use crate::stats::quantile_sorted;
 use crate::strategy::{
     boost_bid, bundle_to_buy, learner_says_apply, passes_fit_filter, passes_post_filters,
 };
+use queue::EventQueue;
 
 type Rng = StreamRng;
 
