@@ -20,6 +20,8 @@
 //! The engine reads no file and no clock; its randomness comes from the replication's
 //! [`Streams`], so a replication's output depends on (scenario, seed, replication) alone.
 
+mod agents;
+mod attention;
 pub mod queue;
 #[cfg(test)]
 mod tests;
@@ -33,8 +35,7 @@ use rand_distr::{Beta, Distribution};
 use crate::auction::{Bid, Win, close_auction};
 use crate::ledger::{Connects, Ledger, Piece, Totals};
 use crate::market::{
-    Job, NoticeGroup, base_notice_rate, geometric_draws, next_arrival, notice_probability,
-    post_job, scaled_cost,
+    Job, NoticeGroup, geometric_draws, next_arrival, notice_probability, post_job, scaled_cost,
 };
 use crate::random::{Draws, Stream, StreamRng, Streams, chance};
 use crate::results::{
@@ -43,12 +44,13 @@ use crate::results::{
 };
 use crate::review::{Shown, display_order, gumbel, hire_score, walk};
 use crate::scenario::model::{
-    HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK, Join, Model, month_of, month_start,
+    HOURS_PER_DAY, HOURS_PER_MONTH, HOURS_PER_WEEK, Model, month_of, month_start,
 };
 use crate::stats::quantile_sorted;
 use crate::strategy::{
     boost_bid, bundle_to_buy, learner_says_apply, passes_fit_filter, passes_post_filters,
 };
+use agents::{Agent, Profile, create_agents, notice_groups};
 use queue::EventQueue;
 
 type Rng = StreamRng;
@@ -65,64 +67,6 @@ pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
     let mut sim = Sim::new(model, Streams::new(model.seed, replication));
     sim.run();
     sim.finish(replication, with_agents)
-}
-
-/// What the hot path reads of an agent for every post it notices: one cache line.
-#[derive(Debug, Clone)]
-#[repr(align(64))]
-struct Agent {
-    joined_at: f64,
-    next_billing: f64,
-    /// While it is at capacity: when its first running contract ends (else −∞).
-    free_at: f64,
-    /// Before this time (its next billing day, when it was found unable to pay) it cannot
-    /// pay `cannot_pay_from` Connects or more unless Connects come back to it (else −∞).
-    broke_until: f64,
-    budget_left_usd: f64,
-    strategy: u32,
-    cannot_pay_from: Connects,
-    /// Contracts running.
-    active: u32,
-    week: u32,
-    paid_this_week: u32,
-    /// Whether the joining grants were made.
-    joined: bool,
-    /// Whether it is out of its groups' attention lists ([`Sim::leave_if_blocked`]).
-    out: bool,
-}
-
-impl Agent {
-    /// The agent's week at `t`: weeks of 7 days from its joining.
-    #[inline]
-    fn week_of(&self, t: f64) -> u32 {
-        ((t - self.joined_at) / HOURS_PER_WEEK) as u32
-    }
-}
-
-/// The rest of an agent's state, read when it applies, is reviewed or is hired.
-#[derive(Debug, Clone)]
-struct Profile {
-    /// Bit set of its categories.
-    categories: u64,
-    skill: f64,
-    takes_readiness_test: bool,
-    certified: bool,
-    completed: u32,
-    reputation: f64,
-    hires_early: u32,
-    rising_talent_granted: bool,
-    /// Index of its first (category, tier) posterior in the learner arena, if it learns.
-    learner: Option<usize>,
-    /// When its running contracts end.
-    contract_ends: Vec<f64>,
-    /// Its places in the notice groups: (category, group, index in the group).
-    memberships: Vec<(usize, usize, usize)>,
-    /// Whether every one of its groups notices every post of ordinary appeal (rate ≥ 1):
-    /// only then does leaving the attention lists save anything.
-    attends_fully: bool,
-    /// While out: the first posting it was skipped on, and when it returns.
-    out_since_post: u64,
-    return_at: f64,
 }
 
 /// Counters of an agent's activity (the ledger keeps the Connects).
@@ -988,100 +932,6 @@ impl<'m> Sim<'m> {
         }
     }
 
-    // ---- The attention lists: agents that cannot act leave them ------------------------
-
-    /// How long the agent surely cannot apply to anything, as things stand at `now`: before
-    /// it joins, while it is at capacity (until its first contract ends), at its weekly cap
-    /// (until the week ends) or unable to pay for the cheapest post (until its next billing
-    /// day, unless Connects come back). −∞ when it can apply now.
-    fn blocked_until(&mut self, id: usize, now: f64) -> f64 {
-        self.catch_up(id, now, true);
-        let model = self.model;
-        let a = &self.agents[id];
-        let s = &model.strategies[a.strategy as usize];
-        let mut until = a.free_at;
-        if a.joined_at > now {
-            until = until.max(a.joined_at);
-        }
-        if let Some(lifts) = self.weekly_cap_lifts_at(id, now) {
-            until = until.max(lifts);
-        }
-        let cheapest = self.cheapest_post.saturating_add(s.reserve);
-        if a.joined && self.bundle_for(id, cheapest).is_none() {
-            until = until.max(a.next_billing);
-        }
-        until
-    }
-
-    /// An agent that cannot apply to any post it would notice before coming back leaves
-    /// its groups' attention lists: the posts that every member notices skip it (unless it
-    /// is late to them), and it comes back when it may act again.
-    fn leave_if_blocked(&mut self, id: usize, now: f64) {
-        if !self.shortcuts || self.agents[id].out || !self.profiles[id].attends_fully {
-            return;
-        }
-        let return_at = self.blocked_until(id, now) - self.late_after_of(id);
-        if return_at > now {
-            self.agents[id].out = true;
-            let profile = &mut self.profiles[id];
-            profile.out_since_post = self.posted;
-            profile.return_at = return_at;
-            for &(c, g, i) in &profile.memberships {
-                self.present[c][g][i / 64] &= !(1 << (i % 64));
-            }
-            self.queue.schedule(return_at, EventKind::Return(id as u32));
-        }
-    }
-
-    fn late_after_of(&self, id: usize) -> f64 {
-        self.late_after[self.agents[id].strategy as usize]
-    }
-
-    /// An agent out of the attention lists whose return is due at `t` (or that got
-    /// Connects back): it comes back, or if it is still blocked, its return is put off.
-    fn return_if_due(&mut self, id: usize, t: f64) {
-        if !self.agents[id].out || self.profiles[id].return_at > t {
-            return;
-        }
-        let return_at = self.blocked_until(id, t) - self.late_after_of(id);
-        if return_at > t {
-            self.profiles[id].return_at = return_at;
-            self.queue.schedule(return_at, EventKind::Return(id as u32));
-        } else {
-            self.come_back(id, t);
-        }
-    }
-
-    /// The agent comes back to the attention lists at `t`, and plans its arrivals, after
-    /// `t`, at the posts that skipped it (those of the last `late_after` hours).
-    fn come_back(&mut self, id: usize, t: f64) {
-        self.agents[id].out = false;
-        let agent = id as u32;
-        let strategy = self.agents[id].strategy as usize;
-        let since = self.profiles[id].out_since_post;
-        let memberships = std::mem::take(&mut self.profiles[id].memberships);
-        for &(c, g, i) in &memberships {
-            self.present[c][g][i / 64] |= 1 << (i % 64);
-            for k in 0..self.recent[c].len() {
-                let (index, post, posted) = self.recent[c][k];
-                let p = &self.posts[post as usize];
-                let skipped = index >= since
-                    && p.index == index
-                    && p.skipping_groups.contains(&g)
-                    && !p.late.contains(&agent)
-                    && !p.invitees.contains(&agent);
-                let Some(job) = p.job.filter(|_| skipped) else {
-                    continue;
-                };
-                let at = posted + self.prompt_delay(agent, index, strategy);
-                if at > t {
-                    self.plan_arrival(post, &job, agent, at, t);
-                }
-            }
-        }
-        self.profiles[id].memberships = memberships;
-    }
-
     /// An agent that got to a post after it closed (an invitee, or an agent that noticed it).
     fn count_late_arrival(&mut self, at: f64, invited: bool) {
         let month = self.month_of(at);
@@ -1873,95 +1723,4 @@ fn agent_spend_rows(sim: &Sim, replication: u32) -> Vec<AgentSpendRow> {
     rows.push(row(ALL_AGENTS, per_strategy.concat()));
     rows.sort_by(|a, b| a.strategy.cmp(&b.strategy));
     rows
-}
-/// Creates the population: for each strategy in order, its agents with categories,
-/// skill, join time and the joining draws, all from the same distributions.
-fn create_agents(model: &Model, rng: &mut Rng) -> (Vec<Agent>, Vec<Profile>) {
-    let p = &model.population;
-    let c = &model.connects;
-    let categories = model.jobs.category_names.len();
-    let mut agents = Vec::with_capacity(p.agents as usize);
-    let mut profiles = Vec::with_capacity(p.agents as usize);
-    let mut pool: Vec<usize> = (0..categories).collect();
-    for (s, strategy) in model.strategies.iter().enumerate() {
-        for _ in 0..strategy.agents {
-            let k = rng.random_range(p.categories_min..=p.categories_max) as usize;
-            // A partial Fisher-Yates shuffle picks k distinct categories.
-            let mut set = 0u64;
-            for i in 0..k {
-                let j = rng.random_range(i..categories);
-                pool.swap(i, j);
-                set |= 1 << pool[i];
-            }
-            let skill = p.skill.sample(rng);
-            let joined_at = match p.join {
-                Join::Start => 0.0,
-                Join::Spread => rng.random::<f64>() * p.join_spread_hours,
-            };
-            agents.push(Agent {
-                joined_at,
-                next_billing: joined_at,
-                free_at: f64::NEG_INFINITY,
-                broke_until: f64::NEG_INFINITY,
-                budget_left_usd: 0.0,
-                strategy: s as u32,
-                cannot_pay_from: 0,
-                active: 0,
-                week: 0,
-                paid_this_week: 0,
-                joined: false,
-                out: false,
-            });
-            profiles.push(Profile {
-                categories: set,
-                skill,
-                takes_readiness_test: chance(rng, c.readiness_prob),
-                certified: chance(rng, c.certification_prob),
-                completed: 0,
-                reputation: 0.0,
-                hires_early: 0,
-                rising_talent_granted: false,
-                learner: None,
-                contract_ends: Vec::new(),
-                memberships: Vec::new(),
-                attends_fully: false,
-                out_since_post: 0,
-                return_at: f64::NEG_INFINITY,
-            });
-        }
-    }
-    (agents, profiles)
-}
-
-/// Groups the agents of each category by (strategy, notice rate), so noticers can
-/// be sampled with geometric skips. λ of an agent is the expected posts a day in its
-/// categories (seasonality ignored).
-fn notice_groups(model: &Model, agents: &[Agent], profiles: &[Profile]) -> Vec<Vec<NoticeGroup>> {
-    let jobs = &model.jobs;
-    let per_day = jobs.per_hour * HOURS_PER_DAY;
-    (0..jobs.category_names.len())
-        .map(|c| {
-            let mut groups: BTreeMap<(usize, u64), Vec<u32>> = BTreeMap::new();
-            for (id, (a, profile)) in agents.iter().zip(profiles).enumerate() {
-                if profile.categories & (1 << c) == 0 {
-                    continue;
-                }
-                let share: f64 = (0..jobs.category_shares.len())
-                    .filter(|k| profile.categories & (1 << k) != 0)
-                    .map(|k| jobs.category_shares[k])
-                    .sum();
-                let strategy = a.strategy as usize;
-                let s = &model.strategies[strategy];
-                let p = base_notice_rate(s.posts_per_day, per_day * share);
-                groups
-                    .entry((strategy, p.to_bits()))
-                    .or_default()
-                    .push(id as u32);
-            }
-            groups
-                .into_iter()
-                .map(|((s, p), list)| NoticeGroup::new(s, f64::from_bits(p), list))
-                .collect()
-        })
-        .collect()
 }
