@@ -11,7 +11,7 @@ use super::Rng;
 use crate::ledger::Connects;
 use crate::market::{NoticeGroup, base_notice_rate};
 use crate::random::chance;
-use crate::scenario::model::{HOURS_PER_DAY, HOURS_PER_WEEK, Join, Model};
+use crate::scenario::model::{HOURS_PER_DAY, Join, Model};
 
 /// What the hot path reads of an agent for every post it notices: one cache line.
 #[derive(Debug, Clone)]
@@ -35,14 +35,6 @@ pub(super) struct Agent {
     pub(super) joined: bool,
     /// Whether it is out of its groups' attention lists ([`Sim::leave_if_blocked`](super::Sim::leave_if_blocked)).
     pub(super) out: bool,
-}
-
-impl Agent {
-    /// The agent's week at `t`: weeks of 7 days from its joining.
-    #[inline]
-    pub(super) fn week_of(&self, t: f64) -> u32 {
-        ((t - self.joined_at) / HOURS_PER_WEEK) as u32
-    }
 }
 
 /// The rest of an agent's state, read when it applies, is reviewed or is hired.
