@@ -108,7 +108,7 @@ impl Sampler {
 
 /// A validated delay distribution, drawn by its quantile function, so that one uniform gives
 /// one delay and a delay can be drawn given which side of a quantile it falls on (the
-/// engine's late noticers, `sim::LATE_SHARE`).
+/// engine's late noticers, `sim::posting::LATE_SHARE`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Delay {
     Constant(f64),
