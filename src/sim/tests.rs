@@ -4,7 +4,7 @@
 //! its time.
 
 use super::*;
-use crate::market::Client;
+use crate::market::{Client, Job};
 use crate::scenario::{Scenario, load_text};
 
 /// One agent in one category, noticing every post, applying to everything, a fixed
