@@ -304,8 +304,8 @@ impl<'m> Sim<'m> {
     }
 
     /// Makes a proposal at its submission time `t` (MODEL.md "Applying", steps 4 and 5): a
-    /// paid one buys its bundle, pays its cost and holds its bid while the auction is open;
-    /// an answer to an invitation is free. The applicant cap closes the post at its last
+    /// paid one buys its bundle, pays its cost and holds its bid while the auction is open
+    /// ([`Sim::pay_for_proposal`]); an answer to an invitation is free. The applicant cap closes the post at its last
     /// proposal.
     #[allow(clippy::too_many_arguments)]
     fn make_proposal(
@@ -336,47 +336,10 @@ impl<'m> Sim<'m> {
             charged: (0, 0),
             slot: None,
         };
-        let p = &mut self.posts[post as usize];
         if invited {
             self.activity[id].invites_answered += 1;
-        } else {
-            let price = model.connects.price_usd;
-            let ledger = &mut self.ledgers[id];
-            if bundle > 0 {
-                let usd = f64::from(bundle) * price;
-                ledger.buy(bundle, t, model.connects.lifetime_hours);
-                self.agents[id].budget_left_usd -= usd;
-                self.activity[id].usd_connects += usd;
-                self.market[month].platform_usd_connects += usd;
-            }
-            let start = p.pieces.len() as u32;
-            if ledger.spend(job.connects_cost, t, &mut p.pieces).is_err() {
-                debug_assert!(false, "a decided proposal could not be paid");
-                return;
-            }
-            // What is left of a bundle may pay for a post the agent could not pay for.
-            let bought = bundle > 0;
-            proposal.paid = (start, p.pieces.len() as u32);
-            if bid > 0 && ledger.hold(bid, t, &mut p.pieces).is_ok() {
-                proposal.held_bid = bid;
-                proposal.held = (proposal.paid.1, p.pieces.len() as u32);
-                self.activity[id].boosted += 1;
-                self.market[month].boost_bids += 1;
-                if !p.auction_scheduled {
-                    p.auction_scheduled = true;
-                    self.market[posting_month].posts_with_boost_bids += 1;
-                    let resolve_at = job.removed_at.unwrap_or(job.review_at);
-                    if job.auction_closes_at < resolve_at {
-                        self.queue
-                            .schedule(job.auction_closes_at, EventKind::AuctionClose(post));
-                    }
-                }
-            }
-            self.agents[id].paid_this_week += 1;
-            if bought {
-                self.connects_came_back(id, t);
-            }
-            self.leave_if_blocked(id, t);
+        } else if !self.pay_for_proposal(post, job, &mut proposal, bid, bundle) {
+            return;
         }
         let p = &mut self.posts[post as usize];
         p.proposals.push(proposal);

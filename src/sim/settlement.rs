@@ -1,11 +1,15 @@
-//! Settlement: every Connect moved for a post after it is paid for. The boost auction's
+//! Settlement: every Connect moved for a post. A paid proposal buys its bundle, pays the
+//! post's cost and holds its boost bid ([`Sim::pay_for_proposal`]); the boost auction's
 //! close charges the winners and releases the other holds ([`Sim::close_post_auction`]); a
 //! removed post releases every hold ([`Sim::release_all_holds`]); a cancel or a removal
 //! refunds what was paid ([`Sim::refund_post`]). Each piece goes back to the lot it came
 //! from.
 
-use super::Sim;
+use super::applying::Proposal;
+use super::{EventKind, Sim};
 use crate::auction::{Bid, close_auction};
+use crate::ledger::Connects;
+use crate::market::Job;
 
 impl<'m> Sim<'m> {
     /// Closes a post's boost auction at `t`. On an ordinary post the winners are charged and
@@ -93,5 +97,63 @@ impl<'m> Sim<'m> {
             self.connects_came_back(id, t);
         }
         self.posts[post as usize] = p;
+    }
+
+    /// Pays for a proposal at its submission time (MODEL.md "Applying", step 4): buys its
+    /// bundle, pays the post's cost, and holds its bid while the auction is open (the first
+    /// bid held schedules the auction's close); counts it against the weekly cap. `false`
+    /// when it cannot be paid, which a decided proposal never is.
+    pub(super) fn pay_for_proposal(
+        &mut self,
+        post: u32,
+        job: &Job,
+        proposal: &mut Proposal,
+        bid: Connects,
+        bundle: Connects,
+    ) -> bool {
+        let model = self.model;
+        let id = proposal.agent as usize;
+        let t = proposal.submitted;
+        let month = self.month_of(t);
+        let posting_month = self.month_of(job.posted_at);
+        let p = &mut self.posts[post as usize];
+        let price = model.connects.price_usd;
+        let ledger = &mut self.ledgers[id];
+        if bundle > 0 {
+            let usd = f64::from(bundle) * price;
+            ledger.buy(bundle, t, model.connects.lifetime_hours);
+            self.agents[id].budget_left_usd -= usd;
+            self.activity[id].usd_connects += usd;
+            self.market[month].platform_usd_connects += usd;
+        }
+        let start = p.pieces.len() as u32;
+        if ledger.spend(job.connects_cost, t, &mut p.pieces).is_err() {
+            debug_assert!(false, "a decided proposal could not be paid");
+            return false;
+        }
+        // What is left of a bundle may pay for a post the agent could not pay for.
+        let bought = bundle > 0;
+        proposal.paid = (start, p.pieces.len() as u32);
+        if bid > 0 && ledger.hold(bid, t, &mut p.pieces).is_ok() {
+            proposal.held_bid = bid;
+            proposal.held = (proposal.paid.1, p.pieces.len() as u32);
+            self.activity[id].boosted += 1;
+            self.market[month].boost_bids += 1;
+            if !p.auction_scheduled {
+                p.auction_scheduled = true;
+                self.market[posting_month].posts_with_boost_bids += 1;
+                let resolve_at = job.removed_at.unwrap_or(job.review_at);
+                if job.auction_closes_at < resolve_at {
+                    self.queue
+                        .schedule(job.auction_closes_at, EventKind::AuctionClose(post));
+                }
+            }
+        }
+        self.agents[id].paid_this_week += 1;
+        if bought {
+            self.connects_came_back(id, t);
+        }
+        self.leave_if_blocked(id, t);
+        true
     }
 }
