@@ -4,6 +4,7 @@
 //! its time.
 
 use super::*;
+use crate::ledger::Totals;
 use crate::market::{Client, Job};
 use crate::scenario::{Scenario, load_text};
 
