@@ -9,10 +9,10 @@ use connectsim::auction::{Bid, Win, close_auction};
 use connectsim::ledger::Ledger;
 use connectsim::random::{Stream, Streams};
 use connectsim::review::{Shown, display_order, gumbel, hire_score, walk};
+use connectsim::rows::simulate;
 use connectsim::scenario::Scenario;
 use connectsim::scenario::file::Pricing;
 use connectsim::sim::queue::EventQueue;
-use connectsim::sim::simulate;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::RngExt;
 

@@ -18,6 +18,7 @@ pub mod random;
 pub mod report;
 pub mod results;
 pub mod review;
+pub mod rows;
 pub mod runner;
 pub mod scenario;
 pub mod sim;

@@ -10,8 +10,8 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use crate::results::Rows;
+use crate::rows::simulate;
 use crate::scenario::Model;
-use crate::sim::simulate;
 
 /// Shard `index` of `count`: the replications `r` with `r % count == index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

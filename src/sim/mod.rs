@@ -39,22 +39,22 @@ use crate::auction::{Bid, Win};
 use crate::ledger::{Connects, Ledger, Piece};
 use crate::market::{NoticeGroup, next_arrival, scaled_cost};
 use crate::random::{Draws, Stream, StreamRng, Streams};
-use crate::results::{MarketMonthRow, Rows, StrategyMonthRow};
 use crate::review::Shown;
 use crate::scenario::model::{Model, month_start};
 use agents::{Agent, Profile, create_agents, notice_groups};
 use applying::Deferred;
 use posting::{LATE_SHARE, Post};
 use queue::EventQueue;
-use tally::{Activity, Cumulative};
+use tally::{Activity, MarketMonth};
+pub(crate) use tally::{Cumulative, Tally};
 
 type Rng = StreamRng;
 
-/// Simulates one replication; its rows come in key order.
-pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
+/// Simulates one replication: what happened in it, in numbers.
+pub(crate) fn run_replication(model: &Model, replication: u32) -> Tally {
     let mut sim = Sim::new(model, Streams::new(model.seed, replication));
     sim.run();
-    sim.finish(replication, with_agents)
+    sim.finish()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,13 +138,12 @@ struct Sim<'m> {
     scratch: Vec<Piece>,
     // Outputs.
     month: usize,
-    market: Vec<MarketMonthRow>,
-    boost_price_sum: Vec<u64>,
+    market: Vec<MarketMonth>,
     boost_prices: BTreeMap<(u32, u32), u64>,
     /// Resolved posts by their number of proposals.
     post_proposals: Vec<u64>,
-    previous: Vec<Cumulative>,
-    strategy_rows: Vec<Vec<StrategyMonthRow>>,
+    /// Per month closed: each strategy's cumulative totals at its end.
+    strategy_months: Vec<Vec<Cumulative>>,
     proposals: u64,
     /// The random draws made, by kind (for `bench`'s floor).
     draws: Cell<Draws>,
@@ -264,12 +263,10 @@ impl<'m> Sim<'m> {
             interviewed: Vec::new(),
             scratch: Vec::new(),
             month: 0,
-            market: vec![MarketMonthRow::default(); months],
-            boost_price_sum: vec![0; months],
+            market: vec![MarketMonth::default(); months],
             boost_prices: BTreeMap::new(),
             post_proposals: Vec::new(),
-            previous: vec![Cumulative::default(); model.strategies.len()],
-            strategy_rows: vec![Vec::new(); months],
+            strategy_months: Vec::with_capacity(months),
             proposals: 0,
             draws: Cell::new(Draws::default()),
         }

@@ -60,7 +60,7 @@ impl<'m> Sim<'m> {
                     p.proposals[i].charged = (start, p.pieces.len() as u32);
                     self.activity[id].boost_wins += 1;
                     self.market[month].boost_wins += 1;
-                    self.boost_price_sum[month] += u64::from(win.charge);
+                    self.market[month].boost_price_sum += u64::from(win.charge);
                     *self
                         .boost_prices
                         .entry((month as u32, win.charge))
