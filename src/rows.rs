@@ -1,4 +1,4 @@
-//! The rows of one replication: the engine's tally ([`Tally`], numbers) turned into the CSV
+//! The rows of one replication: the engine's tally (`sim::Tally`, numbers) turned into the CSV
 //! files' rows ([`Rows`]). The conventions of the files live here and not in the engine: the
 //! replication number on every row, strategies and categories by name (categories joined
 //! with `;`), key order (months, then strategies by name), each month of a strategy as the

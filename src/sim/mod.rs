@@ -19,6 +19,15 @@
 //!
 //! The engine reads no file and no clock; its randomness comes from the replication's
 //! [`Streams`], so a replication's output depends on (scenario, seed, replication) alone.
+//!
+//! One file a job: [`queue`] (the event queue), `agents` (the hot columns apart from the
+//! cold ones, the population, the notice groups), `attention` (the attention lists),
+//! `calendar` (joining, billing days, expiry, weeks, the month of a time), `posting` (a post,
+//! its invitees and noticers, what is settled at posting), `applying` (an agent's decision at
+//! its arrival, deferred arrivals, the proposal), `settlement` (every Connect moved for a
+//! post: payments, holds, charges, releases, refunds), `outcome` (the review, the hire,
+//! contracts, learning) and `tally` (what happened, in numbers: the `Tally` a replication
+//! returns). The engine knows nothing of the CSV files: `crate::rows` turns a tally into rows.
 
 mod agents;
 mod applying;
