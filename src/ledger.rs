@@ -48,7 +48,7 @@ pub struct Refused {
     /// Connects asked for.
     pub needed: Connects,
     /// Connects that were available in unexpired lots at that time.
-    pub available: Connects,
+    pub available: u64,
 }
 
 /// Running totals of one agent's Connects (or, summed with `+=`, of many agents').
@@ -112,9 +112,16 @@ pub struct Ledger {
     /// needs no look at them.
     first_expiry: Hours,
     /// Sum of `lots[..].amount`, kept so that `available()` is O(1).
-    in_lots: Connects,
+    ///
+    /// The sums of an agent's Connects are 64-bit, its lots and pieces 32-bit. A lot holds
+    /// what was granted or bought at one instant (a few amounts of at most a million
+    /// each, the validated limit), and what was refunded to it, never more than it held.
+    /// But an agent can gather many lots: an interview bonus with a tiny window grants up
+    /// to a million Connects an interview, so a balance can pass 2³² (it wrapped once). No
+    /// validated scenario comes near 2⁶⁴: a million Connects a grant, a grant per event.
+    in_lots: u64,
     /// Connects in escrow for boost bids: in the balance, not in any lot.
-    held: Connects,
+    held: u64,
     totals: Totals,
     /// Interview bonuses granted within the last window, oldest first.
     recent_bonuses: VecDeque<BonusGrant>,
@@ -139,20 +146,20 @@ impl Ledger {
 
     /// Connects the agent owns (in lots plus held for boost bids), as of the last operation.
     #[inline]
-    pub fn balance(&self) -> Connects {
+    pub fn balance(&self) -> u64 {
         self.in_lots + self.held
     }
 
     /// Connects in lots, which a payment or hold can use, as of the last operation (call
     /// [`Ledger::expire_until`] first to drop lots that expired since).
     #[inline]
-    pub fn available(&self) -> Connects {
+    pub fn available(&self) -> u64 {
         self.in_lots
     }
 
     /// Connects held in escrow for boost bids (in the balance, not available).
     #[inline]
-    pub fn held(&self) -> Connects {
+    pub fn held(&self) -> u64 {
         self.held
     }
 
@@ -165,7 +172,7 @@ impl Ledger {
     /// Conservation: `granted + bought == balance + spent - refunded + expired`.
     #[inline]
     pub fn conserves(&self) -> bool {
-        self.totals.is_conserved(u64::from(self.balance()))
+        self.totals.is_conserved(self.balance())
     }
 
     /// Grants: `amount` free Connects (sign-up, readiness test, monthly allowance, Rising
@@ -195,7 +202,7 @@ impl Ledger {
     /// as expired. Returns the Connects that expired. Held Connects are not touched (their
     /// fate is settled when the hold is charged or released).
     #[inline]
-    pub fn expire_until(&mut self, now: Hours) -> Connects {
+    pub fn expire_until(&mut self, now: Hours) -> u64 {
         self.expire_where(|expires_at| expires_at <= now)
     }
 
@@ -207,11 +214,11 @@ impl Ledger {
 
     /// Expires the lots with `expires_at < end` only: the state at the very end of a period
     /// that ends at `end` (a lot expiring exactly at `end` expires in the next period).
-    pub fn expire_before(&mut self, end: Hours) -> Connects {
+    pub fn expire_before(&mut self, end: Hours) -> u64 {
         self.expire_where(|expires_at| expires_at < end)
     }
 
-    fn expire_where(&mut self, stale: impl Fn(Hours) -> bool) -> Connects {
+    fn expire_where(&mut self, stale: impl Fn(Hours) -> bool) -> u64 {
         if !stale(self.first_expiry) {
             return 0;
         }
@@ -224,10 +231,14 @@ impl Ledger {
             self.sync_first();
             return 0;
         }
-        let lost: Connects = self.lots.drain(..stale).map(|lot| lot.amount).sum();
+        let lost: u64 = self
+            .lots
+            .drain(..stale)
+            .map(|lot| u64::from(lot.amount))
+            .sum();
         self.sync_first();
         self.in_lots -= lost;
-        self.totals.expired += u64::from(lost);
+        self.totals.expired += lost;
         lost
     }
 
@@ -265,7 +276,7 @@ impl Ledger {
         pieces_out: &mut Vec<Piece>,
     ) -> Result<(), Refused> {
         self.withdraw(amount, now, pieces_out)?;
-        self.held += amount;
+        self.held += u64::from(amount);
         Ok(())
     }
 
@@ -344,13 +355,13 @@ impl Ledger {
     /// Held Connects count in the balance but are not forfeited: they are committed to a
     /// boost bid whose auction has not closed, and only lots can be taken from. So when
     /// `held > cap` the balance stays above the cap after this call (at `held`).
-    pub fn forfeit_above(&mut self, cap: Connects, now: Hours) -> Connects {
+    pub fn forfeit_above(&mut self, cap: Connects, now: Hours) -> u64 {
         self.expire_until(now);
-        let excess = self.balance().saturating_sub(cap);
+        let excess = self.balance().saturating_sub(u64::from(cap));
         let forfeited = excess.min(self.in_lots);
         if forfeited > 0 {
             self.take_soonest(forfeited, |_| {});
-            self.totals.expired += u64::from(forfeited);
+            self.totals.expired += forfeited;
         }
         forfeited
     }
@@ -401,7 +412,7 @@ impl Ledger {
     #[inline]
     fn put_back(&mut self, piece: Piece) {
         debug_assert!(piece.amount > 0);
-        self.in_lots += piece.amount;
+        self.in_lots += u64::from(piece.amount);
         let at = match self.lots.last_mut() {
             None => 0,
             Some(last) if last.expires_at < piece.expires_at => self.lots.len(),
@@ -444,8 +455,11 @@ impl Ledger {
     /// Takes `amount` out of escrow.
     #[inline]
     fn unhold(&mut self, amount: Connects) {
-        debug_assert!(amount <= self.held, "releasing more than is held");
-        self.held = self.held.saturating_sub(amount);
+        debug_assert!(
+            u64::from(amount) <= self.held,
+            "releasing more than is held"
+        );
+        self.held = self.held.saturating_sub(u64::from(amount));
     }
 
     /// Takes `amount` from the lots soonest expiry first after expiring stale lots, or
@@ -457,28 +471,28 @@ impl Ledger {
         now: Hours,
         pieces_out: &mut Vec<Piece>,
     ) -> Result<(), Refused> {
-        let stale: Connects = self
+        let stale: u64 = self
             .lots
             .iter()
             .take_while(|lot| lot.expires_at <= now)
-            .map(|lot| lot.amount)
+            .map(|lot| u64::from(lot.amount))
             .sum();
         let available = self.in_lots - stale;
-        if amount > available {
+        if u64::from(amount) > available {
             return Err(Refused {
                 needed: amount,
                 available,
             });
         }
         self.expire_until(now);
-        self.take_soonest(amount, |piece| pieces_out.push(piece));
+        self.take_soonest(u64::from(amount), |piece| pieces_out.push(piece));
         Ok(())
     }
 
     /// Removes `amount` (<= `in_lots`) from the lots, soonest expiry first, passing each
     /// piece taken to `taken` and dropping the lots it empties.
     #[inline]
-    fn take_soonest(&mut self, amount: Connects, mut taken: impl FnMut(Piece)) {
+    fn take_soonest(&mut self, amount: u64, mut taken: impl FnMut(Piece)) {
         debug_assert!(amount <= self.in_lots);
         let mut left = amount;
         let mut emptied = 0;
@@ -486,9 +500,10 @@ impl Ledger {
             if left == 0 {
                 break;
             }
-            let take = left.min(lot.amount);
+            // At most the lot's amount, so it fits a lot's width.
+            let take = left.min(u64::from(lot.amount)) as Connects;
             lot.amount -= take;
-            left -= take;
+            left -= u64::from(take);
             taken(Piece {
                 expires_at: lot.expires_at,
                 amount: take,
@@ -531,7 +546,12 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].expires_at < w[1].expires_at);
             let non_empty = self.lots.iter().all(|lot| lot.amount > 0);
-            let in_lots = self.lots.iter().map(|lot| lot.amount).sum::<Connects>() == self.in_lots;
+            let in_lots = self
+                .lots
+                .iter()
+                .map(|lot| u64::from(lot.amount))
+                .sum::<u64>()
+                == self.in_lots;
             let bonus = self
                 .recent_bonuses
                 .iter()
@@ -574,6 +594,26 @@ mod tests {
         pieces.clear();
         ledger.spend(6, 31.0, &mut pieces).unwrap();
         assert_eq!(pieces, vec![piece(80.0, 4), piece(110.0, 2)]);
+        assert!(ledger.conserves() && ledger.well_formed());
+    }
+
+    #[test]
+    fn a_balance_past_two_to_the_32_is_kept_whole() {
+        // An interview bonus of a million Connects with a window shorter than the time
+        // between interviews: 5 000 bonuses make 5e9 Connects, past u32::MAX.
+        let mut ledger = Ledger::new();
+        for i in 0..5_000 {
+            let granted =
+                ledger.interview_bonus(1_000_000, f64::from(i), 1_000_000, 1e-6, 365.0 * DAY);
+            assert_eq!(granted, 1_000_000);
+        }
+        assert_eq!(ledger.balance(), 5_000_000_000);
+        assert_eq!(ledger.available(), 5_000_000_000);
+        let mut pieces = Vec::new();
+        ledger.spend(3, 5_000.0, &mut pieces).unwrap();
+        assert_eq!(ledger.balance(), 4_999_999_997);
+        // They all expire together, a year on.
+        assert_eq!(ledger.expire_until(5_000.0 + 365.0 * DAY), 4_999_999_997);
         assert!(ledger.conserves() && ledger.well_formed());
     }
 
@@ -863,7 +903,7 @@ mod tests {
                 expired: 7
             }
         );
-        assert!(sum.is_conserved(u64::from(a.balance() + b.balance())));
+        assert!(sum.is_conserved(a.balance() + b.balance()));
     }
 
     /// One random operation; indices pick among the holds and payments still open.
@@ -916,12 +956,12 @@ mod tests {
     }
 
     /// Connects in lots that have not expired at `now`.
-    fn unexpired(ledger: &Ledger, now: Hours) -> Connects {
+    fn unexpired(ledger: &Ledger, now: Hours) -> u64 {
         ledger
             .lots
             .iter()
             .filter(|lot| lot.expires_at > now)
-            .map(|lot| lot.amount)
+            .map(|lot| u64::from(lot.amount))
             .sum()
     }
 
@@ -968,13 +1008,13 @@ mod tests {
                         } else {
                             ledger.spend(amount, now, &mut buffer)
                         };
-                        let could_pay = amount <= unexpired(&before, now);
+                        let could_pay = u64::from(amount) <= unexpired(&before, now);
                         prop_assert_eq!(result.is_ok(), could_pay);
                         match result {
                             Ok(()) => {
                                 prop_assert_eq!(total(&buffer), u64::from(amount));
                                 prop_assert!(taken_soonest_first(&ledger, &buffer, now));
-                                prop_assert_eq!(ledger.balance() + if is_hold { 0 } else { amount },
+                                prop_assert_eq!(ledger.balance() + if is_hold { 0 } else { u64::from(amount) },
                                     before.balance() - (before.available() - unexpired(&before, now)));
                                 if is_hold {
                                     open_holds.push(buffer.clone());
@@ -1021,7 +1061,7 @@ mod tests {
                     }
                     Op::Forfeit(cap) => {
                         let forfeited = ledger.forfeit_above(cap, now);
-                        prop_assert!(ledger.balance() <= cap || ledger.available() == 0);
+                        prop_assert!(ledger.balance() <= u64::from(cap) || ledger.available() == 0);
                         prop_assert_eq!(ledger.held(), before.held());
                         prop_assert!(forfeited <= unexpired(&before, now));
                     }
@@ -1054,10 +1094,10 @@ mod tests {
                 let balance = i64::try_from(totals.granted + totals.bought + totals.refunded).unwrap()
                     - i64::try_from(totals.spent + totals.expired).unwrap();
                 prop_assert!(balance >= 0);
-                prop_assert_eq!(balance, i64::from(ledger.balance()));
+                prop_assert_eq!(balance, i64::try_from(ledger.balance()).unwrap());
                 prop_assert!(ledger.held() <= ledger.balance());
                 let open_held: u64 = open_holds.iter().map(|h| total(h)).sum();
-                prop_assert_eq!(open_held, u64::from(ledger.held()));
+                prop_assert_eq!(open_held, ledger.held());
                 prop_assert!(totals.refunded <= totals.spent);
             }
         }

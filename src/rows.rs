@@ -106,7 +106,7 @@ pub(crate) fn from_tally(model: &Model, tally: Tally, replication: u32, with_age
                 connects_spent: t.spent,
                 connects_refunded: t.refunded,
                 connects_expired: t.expired,
-                connects_balance: u64::from(a.balance),
+                connects_balance: a.balance,
                 usd_connects: act.usd_connects,
                 usd_plan: act.usd_plan,
                 usd_earned: act.usd_earned,

@@ -51,15 +51,17 @@ pub fn boost_bid(s: &Strategy, job: &Job, price_usd: f64, min_bid: Connects) -> 
 /// budget (then the agent does not apply).
 pub fn bundle_to_buy(
     needed: Connects,
-    available: Connects,
+    available: u64,
     bundles: &[Connects],
     budget_left_usd: f64,
     price_usd: f64,
 ) -> Option<Connects> {
-    if available >= needed {
+    if available >= u64::from(needed) {
         return Some(0);
     }
-    let bundle = smallest_covering_bundle(bundles, needed - available)?;
+    // Below `needed`, so the shortfall fits its width.
+    let shortfall = needed - available as Connects;
+    let bundle = smallest_covering_bundle(bundles, shortfall)?;
     // A small tolerance so that a budget of exactly the bundle's price buys it.
     (f64::from(bundle) * price_usd <= budget_left_usd + 1e-9).then_some(bundle)
 }

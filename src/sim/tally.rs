@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Sim;
-use crate::ledger::{Connects, Totals};
+use crate::ledger::Totals;
 use crate::random::Draws;
 use crate::scenario::model::month_start;
 
@@ -40,7 +40,7 @@ pub(crate) struct AgentTally {
     pub(crate) reputation: f64,
     pub(crate) activity: Activity,
     pub(crate) connects: Totals,
-    pub(crate) balance: Connects,
+    pub(crate) balance: u64,
 }
 
 /// The market's counters in one month: the columns of `market_monthly.csv` (see
@@ -151,7 +151,7 @@ impl<'m> Sim<'m> {
             let c = &mut out[a.strategy as usize];
             c.activity += self.activity[id];
             c.connects += self.ledgers[id].totals();
-            c.balance += u64::from(self.ledgers[id].balance());
+            c.balance += self.ledgers[id].balance();
         }
         out
     }

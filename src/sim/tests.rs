@@ -82,7 +82,7 @@ fn job(quality: f64, removed_at: Option<f64>) -> Job {
 
 /// Publishes `job` and runs the rest of the horizon; returns the agent's totals,
 /// balance, activity and the market's counters.
-fn one_post(model: &Model, job: Job) -> (Totals, Connects, Activity, Vec<MarketMonth>) {
+fn one_post(model: &Model, job: Job) -> (Totals, u64, Activity, Vec<MarketMonth>) {
     let mut sim = Sim::new(model, Streams::new(1, 0));
     sim.publish(job, 0);
     sim.run();
