@@ -280,6 +280,67 @@ pub fn geometric_draws<R: Rng + ?Sized>(
     }
 }
 
+/// The invitees of a post (MODEL.md "Invitations"): `wanted` agents drawn without
+/// replacement, each next one with probability proportional to `exp(log_weight)` among the
+/// agents not yet drawn (successive sampling), from classes of agents that share a weight:
+/// `classes[j]` holds the agents of log weight `log_weights[j]`. The draws go to `out`, in
+/// draw order; `classes` is left as it was.
+///
+/// Exact for any weights: a class is drawn by its share of the total weight, computed
+/// relative to the largest (so `exp` can neither overflow nor leave nothing to draw), then
+/// an agent uniformly among the class's agents left. A draw costs a look at each class,
+/// whatever the weights (rejection sampling, the earlier way, needed about `exp(|w|)`
+/// tries a draw).
+pub fn draw_invitees<R: Rng + ?Sized>(
+    classes: &mut [Vec<u32>],
+    log_weights: &[f64],
+    wanted: usize,
+    rng: &mut R,
+    scratch: &mut InviteScratch,
+    out: &mut Vec<u32>,
+) {
+    let InviteScratch { left, swaps } = scratch;
+    left.clear();
+    left.extend(classes.iter().map(Vec::len));
+    swaps.clear();
+    let total: usize = left.iter().sum();
+    for _ in 0..wanted.min(total) {
+        let top = (0..classes.len())
+            .filter(|&j| left[j] > 0)
+            .map(|j| log_weights[j])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let weight = |j: usize| left[j] as f64 * (log_weights[j] - top).exp();
+        let sum: f64 = (0..classes.len()).map(weight).sum();
+        let mut u = rng.random::<f64>() * sum;
+        // The last class with agents left takes what rounding leaves over.
+        let last_left = (0..classes.len()).rev().find(|&j| left[j] > 0);
+        let j = (0..classes.len())
+            .find(|&j| {
+                let w = weight(j);
+                u -= w;
+                left[j] > 0 && u < 0.0
+            })
+            .or(last_left)
+            .expect("an agent is left to draw");
+        let k = rng.random_range(0..left[j]);
+        let last = left[j] - 1;
+        out.push(classes[j][k]);
+        classes[j].swap(k, last);
+        swaps.push((j, k, last));
+        left[j] = last;
+    }
+    for &(j, k, last) in swaps.iter().rev() {
+        classes[j].swap(k, last);
+    }
+}
+
+/// Reused buffers of [`draw_invitees`].
+#[derive(Debug, Default)]
+pub struct InviteScratch {
+    left: Vec<usize>,
+    swaps: Vec<(usize, usize, usize)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +350,87 @@ mod tests {
 
     fn model() -> Model {
         Scenario::load("default").unwrap().model
+    }
+
+    fn invitees(
+        classes: &mut [Vec<u32>],
+        log_weights: &[f64],
+        wanted: usize,
+        seed: u64,
+    ) -> Vec<u32> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut out = Vec::new();
+        let mut scratch = InviteScratch::default();
+        draw_invitees(
+            classes,
+            log_weights,
+            wanted,
+            &mut rng,
+            &mut scratch,
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn invitees_are_distinct_and_the_classes_are_left_as_they_were() {
+        let mut classes = vec![vec![0, 1, 2], vec![], vec![3, 4]];
+        let before = classes.clone();
+        for seed in 0..50 {
+            let mut out = invitees(&mut classes, &[0.0, 5.0, -1.0], 4, seed);
+            assert_eq!(classes, before);
+            out.sort_unstable();
+            out.dedup();
+            assert_eq!(out.len(), 4);
+        }
+        // Asking for more than there are draws everyone once.
+        let mut out = invitees(&mut classes, &[0.0, 5.0, -1.0], 9, 1);
+        out.sort_unstable();
+        assert_eq!(out, vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn invitees_end_whatever_the_weights() {
+        // exp(±710) overflows or underflows: rejection sampling never ended on these.
+        for w in [710.0, -710.0, 1e300, -1e300] {
+            let mut classes = vec![(0..1000).collect::<Vec<u32>>(), vec![1000]];
+            let out = invitees(&mut classes, &[0.0, w], 20, 7);
+            assert_eq!(out.len(), 20);
+            // The heavy agent comes first when it weighs more, never in the first 20 of 1001
+            // otherwise (each draw takes it with probability about exp(-|w|)).
+            assert_eq!(out[0] == 1000, w > 0.0, "weight {w}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_invitee_follows_the_weights() {
+        // Two agents of weight e^1 against eight of weight 1: the first draw is one of the
+        // two with probability 2e / (2e + 8) = 0.4046.
+        let mut classes = vec![(0..8).collect::<Vec<u32>>(), vec![8, 9]];
+        let n = 20_000;
+        let heavy = (0..n)
+            .filter(|&seed| invitees(&mut classes, &[0.0, 1.0], 1, seed)[0] >= 8)
+            .count() as f64
+            / n as f64;
+        let e = std::f64::consts::E;
+        let p = 2.0 * e / (2.0 * e + 8.0);
+        let sd = (p * (1.0 - p) / n as f64).sqrt();
+        assert!((heavy - p).abs() < 4.0 * sd, "{heavy} against {p}");
+        // Successive sampling: given a heavy first draw, the second is the other heavy one
+        // with probability e / (e + 8).
+        let mut both = 0;
+        let mut first_heavy = 0;
+        for seed in 0..n {
+            let out = invitees(&mut classes, &[0.0, 1.0], 2, seed);
+            if out[0] >= 8 {
+                first_heavy += 1;
+                both += usize::from(out[1] >= 8);
+            }
+        }
+        let q = e / (e + 8.0);
+        let observed = both as f64 / first_heavy as f64;
+        let sd = (q * (1.0 - q) / first_heavy as f64).sqrt();
+        assert!((observed - q).abs() < 4.0 * sd, "{observed} against {q}");
     }
 
     #[test]

@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "078bcba0f84e14edc8e365939cea57577391a8fe5935e077386bd4339777cfca";
+    const PINNED_SHA256: &str = "d8a485c3d1b5dabded56382d5f98375d0c32fe27aa3167834574afdacfa6db96";
 
     #[test]
     fn a_replication_is_reproducible() {

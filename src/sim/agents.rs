@@ -53,6 +53,9 @@ pub(super) struct Profile {
     pub(super) learner: Option<usize>,
     /// When its running contracts end.
     pub(super) contract_ends: Vec<f64>,
+    /// Its places among the invitable agents, once it has joined: (category, index in its
+    /// reputation class).
+    pub(super) invite_slots: Vec<(usize, u32)>,
     /// Its places in the notice groups: (category, group, index in the group).
     pub(super) memberships: Vec<(usize, usize, usize)>,
     /// Whether every one of its groups notices every post of ordinary appeal (rate ≥ 1):
@@ -112,6 +115,7 @@ pub(super) fn create_agents(model: &Model, rng: &mut Rng) -> (Vec<Agent>, Vec<Pr
                 rising_talent_granted: false,
                 learner: None,
                 contract_ends: Vec::new(),
+                invite_slots: Vec::new(),
                 memberships: Vec::new(),
                 attends_fully: false,
                 out_since_post: 0,

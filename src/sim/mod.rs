@@ -33,6 +33,7 @@ mod agents;
 mod applying;
 mod attention;
 mod calendar;
+mod invitations;
 mod outcome;
 mod posting;
 pub mod queue;
@@ -46,12 +47,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::auction::{Bid, Win};
 use crate::ledger::{Connects, Ledger, Piece};
-use crate::market::{NoticeGroup, next_arrival, scaled_cost};
+use crate::market::{InviteScratch, NoticeGroup, next_arrival, scaled_cost};
 use crate::random::{Draws, Stream, StreamRng, Streams};
 use crate::review::Shown;
 use crate::scenario::model::{Model, month_start};
 use agents::{Agent, Profile, create_agents, notice_groups};
 use applying::Deferred;
+use invitations::Invitable;
 use posting::{LATE_SHARE, Post};
 use queue::EventQueue;
 use tally::{Activity, MarketMonth};
@@ -125,9 +127,11 @@ struct Sim<'m> {
     recent_window: f64,
     /// The fewest Connects any post can cost.
     cheapest_post: Connects,
-    /// Per category: agents sorted by join time, and their join times (for invitations).
-    by_join: Vec<Vec<u32>>,
-    join_times: Vec<Vec<f64>>,
+    /// Per category: the agents a client can invite.
+    invitable: Vec<Invitable>,
+    /// The log weight of an invitee with `k` completed contracts, by `k` (as far as needed).
+    invite_log_weights: Vec<f64>,
+    invite_scratch: InviteScratch,
     posts: Vec<Post>,
     free_posts: Vec<u32>,
     posted: u64,
@@ -226,9 +230,12 @@ impl<'m> Sim<'m> {
                     .then(x.cmp(&y))
             });
         }
-        let join_times = by_join
-            .iter()
-            .map(|l| l.iter().map(|&a| agents[a as usize].joined_at).collect())
+        let invitable = by_join
+            .into_iter()
+            .map(|list| {
+                let times = list.iter().map(|&a| agents[a as usize].joined_at).collect();
+                Invitable::new(list, times)
+            })
             .collect();
         let months = model.months as usize;
         // Buckets about one post's arrivals wide.
@@ -255,8 +262,9 @@ impl<'m> Sim<'m> {
             recent: vec![VecDeque::new(); categories],
             recent_window,
             cheapest_post,
-            by_join,
-            join_times,
+            invitable,
+            invite_log_weights: Vec::new(),
+            invite_scratch: InviteScratch::default(),
             posts: Vec::new(),
             free_posts: Vec::new(),
             posted: 0,

@@ -174,9 +174,10 @@ impl<'m> Sim<'m> {
             .expect("a contract ends that was running");
         ends.swap_remove(first);
         profile.completed += 1;
-        profile.reputation = 1.0 - base.powi(profile.completed as i32);
+        profile.reputation = reputation(profile.completed, base);
         self.agents[id].active -= 1;
         self.note_capacity(id);
+        self.move_up_a_class(id);
     }
 
     /// Keeps `free_at` up to date: while the agent is at capacity, when its first running
@@ -243,4 +244,9 @@ impl<'m> Sim<'m> {
             }
         }
     }
+}
+
+/// The reputation of an agent that completed `completed` contracts: `1 − base^completed`.
+pub(super) fn reputation(completed: u32, base: f64) -> f64 {
+    1.0 - base.powi(completed as i32)
 }

@@ -9,7 +9,7 @@ use super::applying::{Deferred, Proposal, Verdict};
 use super::{EventKind, Sim};
 use crate::ledger::Piece;
 use crate::market::{Job, geometric_draws, notice_probability, post_job};
-use crate::random::{Stream, chance};
+use crate::random::Stream;
 use crate::strategy::passes_post_filters;
 
 /// The share of a group's members drawn late to a post: their delays are the quantiles above
@@ -101,64 +101,6 @@ impl<'m> Sim<'m> {
         post.late.clear();
         post.skipping_groups.clear();
         id
-    }
-
-    /// Invitations (from the post's invitation stream): with the scenario's probability the
-    /// client invites `1 + extra` agents of the post's category who have joined, drawn
-    /// without replacement with probability proportional to `exp(weight · reputation)`; each
-    /// invitee gets to the post after its strategy's response delay.
-    fn invite(&mut self, post: u32, job: &Job, index: u64) {
-        self.invited.clear();
-        let model = self.model;
-        let inv = &model.invitations;
-        let mut rng = self.streams.rng(Stream::Invitation, index);
-        self.count(|d| {
-            d.streams += 1;
-            d.uniforms += 1;
-        });
-        if !chance(&mut rng, inv.prob) {
-            return;
-        }
-        let t = job.posted_at;
-        let c = job.category;
-        let joined = self.join_times[c].partition_point(|&j| j <= t);
-        let wanted = (1 + inv.extra_invitees.sample_count(&mut rng)) as usize;
-        let wanted = wanted.min(joined);
-        // Rejection sampling: exact, since exp(w·rep) ≤ exp(max(w, 0)) for rep in [0, 1].
-        let w = inv.reputation_weight;
-        let w_max = w.max(0.0).exp();
-        while self.invited.len() < wanted {
-            let agent = self.by_join[c][rand::RngExt::random_range(&mut rng, 0..joined)];
-            let weight = (w * self.profiles[agent as usize].reputation).exp();
-            if rand::RngExt::random::<f64>(&mut rng) * w_max < weight
-                && !self.invited.contains(&agent)
-            {
-                self.invited.push(agent);
-            }
-        }
-        self.posts[post as usize]
-            .invitees
-            .extend_from_slice(&self.invited);
-        // The count, two draws per invitee (at least), and each invitee's delay.
-        let invited = self.invited.len() as u64;
-        self.count(|d| {
-            d.samples += 1;
-            d.uniforms += 2 * invited;
-            d.quantiles += invited;
-        });
-        for i in 0..self.invited.len() {
-            let agent = self.invited[i];
-            let s = &model.strategies[self.agents[agent as usize].strategy as usize];
-            let at = t + s.response_delay_hours.sample(&mut rng);
-            if at >= model.horizon_hours() {
-                continue;
-            }
-            if at >= job.closes_at {
-                self.count_late_arrival(at, true);
-            } else {
-                self.queue.schedule(at, EventKind::Answer { post, agent });
-            }
-        }
     }
 
     /// Who notices the post (MODEL.md "Applying", steps 1 and 2) and when each gets to it,

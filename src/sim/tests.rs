@@ -265,10 +265,19 @@ capacity = 1
         }
         refunded = now;
         cancelled_or_removed = closed;
+        if step == Step::MonthEnd {
+            assert!(sim.invitable_well_formed(), "after {step:?}");
+        }
     });
     assert!(
         steps > 1000 && refunded > 0,
         "{steps} steps, {refunded} refunded"
+    );
+    // Agents moved up the reputation classes (the check of the classes is not vacuous).
+    assert!(
+        sim.profiles
+            .iter()
+            .any(|p| p.completed > 1 && !p.invite_slots.is_empty())
     );
 }
 
