@@ -168,7 +168,7 @@ impl Draws {
     /// quantile for each delay, a normal for each sample, a Beta(1, 9) for each Beta draw.
     /// Returns their sum, for the caller to keep (so the loop is not optimised away).
     pub fn replay(&self) -> f64 {
-        use rand_distr::{Beta, Distribution, StandardNormal};
+        use rand_distr::{Distribution, StandardNormal};
         let streams = Streams::new(0, 0);
         let mut sum = 0.0;
         for i in 0..self.streams {
@@ -192,11 +192,58 @@ impl Draws {
             let x: f64 = StandardNormal.sample(&mut rng);
             sum += x;
         }
-        let beta = Beta::new(1.0, 9.0).expect("valid parameters");
         for _ in 0..self.betas {
-            sum += beta.sample(&mut rng);
+            sum += beta(&mut rng, 1.0, 9.0);
         }
         sum
+    }
+}
+
+/// A draw of Beta(a, b) (a, b > 0), as `X / (X + Y)` of two Gamma draws, X ~ Gamma(a) and
+/// Y ~ Gamma(b), each by Marsaglia and Tsang's method ("A simple method for generating gamma
+/// variables", 2000): exact, and about three times faster here than `rand_distr::Beta`.
+/// A shape below 1 uses `Gamma(a) = Gamma(a + 1) · U^(1/a)`, in logarithms so that tiny
+/// shapes cannot underflow both draws to 0.
+pub fn beta<R: Rng + ?Sized>(rng: &mut R, a: f64, b: f64) -> f64 {
+    if a >= 1.0 && b >= 1.0 {
+        let x = gamma_at_least_one(rng, a);
+        let y = gamma_at_least_one(rng, b);
+        return x / (x + y);
+    }
+    let x = ln_gamma_draw(rng, a);
+    let y = ln_gamma_draw(rng, b);
+    1.0 / (1.0 + (y - x).exp())
+}
+
+/// `ln X` for X ~ Gamma(shape).
+fn ln_gamma_draw<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
+    if shape >= 1.0 {
+        gamma_at_least_one(rng, shape).ln()
+    } else {
+        let u = 1.0 - rng.random::<f64>();
+        gamma_at_least_one(rng, shape + 1.0).ln() + u.ln() / shape
+    }
+}
+
+/// Marsaglia and Tsang's Gamma(shape, 1) for shape ≥ 1.
+#[inline]
+fn gamma_at_least_one<R: Rng + ?Sized>(rng: &mut R, shape: f64) -> f64 {
+    use rand_distr::{Distribution, StandardNormal};
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x: f64 = StandardNormal.sample(rng);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u: f64 = rng.random();
+        let x2 = x * x;
+        // The squeeze accepts most draws without a logarithm.
+        if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
     }
 }
 
@@ -212,6 +259,37 @@ pub fn chance<R: Rng + ?Sized>(rng: &mut R, p: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beta_draws_have_the_mean_and_variance_of_beta() {
+        let s = Streams::new(7, 0);
+        let mut rng = s.rng(Stream::Agent, 1);
+        let n = 200_000;
+        for (a, b) in [
+            (1.0, 9.0),
+            (3.0, 250.0),
+            (0.5, 0.5),
+            (0.2, 4.0),
+            (40.0, 2.0),
+        ] {
+            let draws: Vec<f64> = (0..n).map(|_| beta(&mut rng, a, b)).collect();
+            assert!(draws.iter().all(|&x| (0.0..=1.0).contains(&x)));
+            let mean = draws.iter().sum::<f64>() / n as f64;
+            let var = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+            let (m, v) = (a / (a + b), a * b / ((a + b).powi(2) * (a + b + 1.0)));
+            // Four standard errors of the mean; the variance within 3%.
+            assert!(
+                (mean - m).abs() < 4.0 * (v / n as f64).sqrt(),
+                "Beta({a}, {b}): mean {mean} against {m}"
+            );
+            assert!(
+                (var / v - 1.0).abs() < 0.03,
+                "Beta({a}, {b}): variance {var} against {v}"
+            );
+        }
+        // Tiny shapes underflow neither draw to 0 over 0.
+        assert!(beta(&mut rng, 1e-300, 1e-300).is_finite());
+    }
 
     #[test]
     fn streams_are_reproducible_and_distinct() {

@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(digest, PINNED_SHA256);
     }
 
-    const PINNED_SHA256: &str = "d8a485c3d1b5dabded56382d5f98375d0c32fe27aa3167834574afdacfa6db96";
+    const PINNED_SHA256: &str = "72e261bf34aa2084844b0fc02faa9bcd091b0aedcf2102b5087ea9485d2d28b5";
 
     #[test]
     fn a_replication_is_reproducible() {

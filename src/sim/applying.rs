@@ -5,12 +5,11 @@
 //! ([`Sim::reconsider`]); a proposal is made at its submission time
 //! ([`Sim::make_proposal`]).
 
-use rand_distr::{Beta, Distribution};
 
 use super::{EventKind, Rng, Sim};
 use crate::ledger::Connects;
 use crate::market::Job;
-use crate::random::{Stream, chance};
+use crate::random::{Stream, beta, chance};
 use crate::strategy::{
     boost_bid, bundle_to_buy, learner_says_apply, passes_fit_filter, passes_post_filters,
 };
@@ -196,7 +195,7 @@ impl<'m> Sim<'m> {
     /// paid proposal.
     fn sample_posterior(&self, offset: usize, job: &Job, rng: &mut Rng) -> f64 {
         let (hires, misses) = self.learner_arena[self.segment(offset, job)];
-        Beta::new(hires, misses).map_or(0.0, |b| b.sample(rng))
+        beta(rng, hires, misses)
     }
 
     pub(super) fn segment(&self, offset: usize, job: &Job) -> usize {
