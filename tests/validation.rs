@@ -335,6 +335,15 @@ fn cases() -> Vec<Case> {
             mentions: &["not starting with '.'"],
         },
         Case {
+            what: "a Poisson mean whose draws do not fit a count",
+            text: format!(
+                "{VALID}\n[invitations]\nextra_invitees = {{ poisson = {{ mean = 1e308 }} }}\n"
+            ),
+            path: Some("invitations.extra_invitees"),
+            line_of: Some("extra_invitees = "),
+            mentions: &["at most 1e9"],
+        },
+        Case {
             what: "a missing base scenario",
             text: broken("extends = \"default\"", "extends = \"no-such-base\""),
             path: Some("extends"),

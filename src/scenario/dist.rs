@@ -11,6 +11,9 @@ use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp, LogNormal, Normal, Poisson, Uniform};
 use serde::{Deserialize, Serialize};
 
+/// The largest Poisson mean: its draws stay far below `u32::MAX`.
+const MAX_POISSON_MEAN: f64 = 1e9;
+
 /// A distribution as written in a scenario file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -352,6 +355,12 @@ impl Dist {
             }
             Dist::Poisson { mean } => {
                 positive("mean", mean)?;
+                // Its draws are counts of 32 bits.
+                if mean > MAX_POISSON_MEAN {
+                    return Err(format!(
+                        "mean = {mean:e} is too large (allowed: at most {MAX_POISSON_MEAN:e})"
+                    ));
+                }
                 if support == Support::Unit {
                     return wrong_support();
                 }

@@ -153,7 +153,7 @@ fn finite(path: &str, v: f64) -> Result<f64> {
     } else {
         invalid(
             path,
-            format!("{v} is not allowed (allowed: a finite number)"),
+            format!("{} is not allowed (allowed: a finite number)", number(v)),
         )
     }
 }
@@ -268,7 +268,7 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
     if !(0.0..1.0).contains(&fee) {
         return invalid(
             "contracts.fee",
-            format!("{fee} is not allowed (allowed: 0 ≤ fee < 1)"),
+            format!("{} is not allowed (allowed: 0 ≤ fee < 1)", number(fee)),
         );
     }
     let population = validate_population(&file.population, jobs.category_names.len())?;
@@ -316,7 +316,10 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
     if per_day > MAX_POSTS_PER_DAY {
         return invalid(
             "jobs.per_day",
-            format!("{per_day} is too many (allowed: at most {MAX_POSTS_PER_DAY} posts a day)"),
+            format!(
+                "{} is too many (allowed: at most {MAX_POSTS_PER_DAY} posts a day)",
+                number(per_day)
+            ),
         );
     }
     if j.categories.is_empty() {
@@ -380,7 +383,10 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
     if sigma > MAX_APPEAL_SIGMA {
         return invalid(
             "jobs.appeal_sigma",
-            format!("{sigma} is not allowed (allowed: 0 to {MAX_APPEAL_SIGMA})"),
+            format!(
+                "{} is not allowed (allowed: 0 to {MAX_APPEAL_SIGMA})",
+                number(sigma)
+            ),
         );
     }
     // Mean 1: median exp(-sigma^2 / 2).
@@ -405,7 +411,10 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
             if m > 100.0 {
                 return invalid(
                     "jobs.connects_multiplier",
-                    format!("{m} is not allowed (allowed: above 0, at most 100)"),
+                    format!(
+                        "{} is not allowed (allowed: above 0, at most 100)",
+                        number(m)
+                    ),
                 );
             }
             m
@@ -655,7 +664,7 @@ fn validate_population(p: &PopulationSection, categories: usize) -> Result<Popul
     if !(0.0..1.0).contains(&base) {
         return invalid(
             "population.reputation_base",
-            format!("{base} is not allowed (allowed: 0 ≤ base < 1)"),
+            format!("{} is not allowed (allowed: 0 ≤ base < 1)", number(base)),
         );
     }
     Ok(Population {
