@@ -104,33 +104,42 @@ impl MarketMonthRow {
     }
 }
 
+/// Adds a count to a total, saturating: a crafted file's counts may not fit.
+fn add(total: &mut u64, count: u64) {
+    *total = total.saturating_add(count);
+}
+
 impl std::ops::AddAssign<&MarketMonthRow> for MarketMonthRow {
-    /// Adds the counts and money (the key and `mean_boost_price` are left as they are).
+    /// Adds the counts (saturating) and money (the key and `mean_boost_price` are left as
+    /// they are).
     fn add_assign(&mut self, r: &MarketMonthRow) {
-        self.jobs_posted += r.jobs_posted;
-        self.jobs_hired += r.jobs_hired;
-        self.jobs_cancelled += r.jobs_cancelled;
-        self.jobs_expired += r.jobs_expired;
-        self.jobs_removed += r.jobs_removed;
-        self.proposals += r.proposals;
-        self.interviews += r.interviews;
-        self.boost_bids += r.boost_bids;
-        self.boost_wins += r.boost_wins;
+        add(&mut self.jobs_posted, r.jobs_posted);
+        add(&mut self.jobs_hired, r.jobs_hired);
+        add(&mut self.jobs_cancelled, r.jobs_cancelled);
+        add(&mut self.jobs_expired, r.jobs_expired);
+        add(&mut self.jobs_removed, r.jobs_removed);
+        add(&mut self.proposals, r.proposals);
+        add(&mut self.interviews, r.interviews);
+        add(&mut self.boost_bids, r.boost_bids);
+        add(&mut self.boost_wins, r.boost_wins);
         self.platform_usd_connects += r.platform_usd_connects;
         self.platform_usd_plans += r.platform_usd_plans;
-        self.posts_with_boost_bids += r.posts_with_boost_bids;
-        self.arrivals_after_close += r.arrivals_after_close;
-        self.invited_arrivals_after_close += r.invited_arrivals_after_close;
-        self.slot_winners += r.slot_winners;
-        self.slot_winner_hires += r.slot_winner_hires;
-        self.placebo_winners += r.placebo_winners;
-        self.placebo_winner_hires += r.placebo_winner_hires;
-        self.capped_posts += r.capped_posts;
-        self.capped_proposals += r.capped_proposals;
-        self.capped_hires += r.capped_hires;
-        self.uncapped_posts += r.uncapped_posts;
-        self.uncapped_proposals += r.uncapped_proposals;
-        self.uncapped_hires += r.uncapped_hires;
+        add(&mut self.posts_with_boost_bids, r.posts_with_boost_bids);
+        add(&mut self.arrivals_after_close, r.arrivals_after_close);
+        add(
+            &mut self.invited_arrivals_after_close,
+            r.invited_arrivals_after_close,
+        );
+        add(&mut self.slot_winners, r.slot_winners);
+        add(&mut self.slot_winner_hires, r.slot_winner_hires);
+        add(&mut self.placebo_winners, r.placebo_winners);
+        add(&mut self.placebo_winner_hires, r.placebo_winner_hires);
+        add(&mut self.capped_posts, r.capped_posts);
+        add(&mut self.capped_proposals, r.capped_proposals);
+        add(&mut self.capped_hires, r.capped_hires);
+        add(&mut self.uncapped_posts, r.uncapped_posts);
+        add(&mut self.uncapped_proposals, r.uncapped_proposals);
+        add(&mut self.uncapped_hires, r.uncapped_hires);
     }
 }
 
@@ -284,24 +293,25 @@ pub fn ratio(a: f64, b: f64) -> Option<f64> {
     (b != 0.0).then(|| a / b)
 }
 
-/// Sums each (replication, strategy)'s monthly rows, in key order.
+/// Sums each (replication, strategy)'s monthly rows, in key order (counts saturate: a
+/// crafted file's may not fit).
 pub fn strategy_totals(rows: &[StrategyMonthRow]) -> BTreeMap<(u32, String), StrategyTotals> {
     let mut out: BTreeMap<(u32, String), StrategyTotals> = BTreeMap::new();
     for r in rows {
         let t = out.entry((r.replication, r.strategy.clone())).or_default();
         t.agents = r.agents;
-        t.proposals += r.proposals;
-        t.invites_answered += r.invites_answered;
-        t.interviews += r.interviews;
-        t.hires += r.hires;
-        t.boost_wins += r.boost_wins;
-        t.connects_spent += r.connects_spent;
-        t.connects_refunded += r.connects_refunded;
-        t.connects_expired += r.connects_expired;
+        add(&mut t.proposals, r.proposals);
+        add(&mut t.invites_answered, r.invites_answered);
+        add(&mut t.interviews, r.interviews);
+        add(&mut t.hires, r.hires);
+        add(&mut t.boost_wins, r.boost_wins);
+        add(&mut t.connects_spent, r.connects_spent);
+        add(&mut t.connects_refunded, r.connects_refunded);
+        add(&mut t.connects_expired, r.connects_expired);
         t.usd_connects += r.usd_connects;
         t.usd_plan += r.usd_plan;
         t.usd_earned += r.usd_earned;
-        t.months = t.months.max(r.month + 1);
+        t.months = t.months.max(r.month.saturating_add(1));
     }
     out
 }

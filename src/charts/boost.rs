@@ -17,7 +17,6 @@ use super::lines::{LinePanel, draw_line_panel};
 use super::series::{by_month, mean_note, month_count, replication_count};
 use super::{Chart, DrawError};
 use crate::results::{RunData, ratio};
-use crate::stats::quantile_sorted;
 
 /// At most this many bins in the histogram; prices are grouped in wider bins beyond it.
 const MAX_BINS: u32 = 40;
@@ -30,17 +29,33 @@ struct MonthPrices {
     month: u32,
     /// Wins by Connects charged.
     wins: BTreeMap<u32, u64>,
+    /// All the month's wins (saturating: a crafted file's counts may not fit).
     total: u64,
 }
 
 impl MonthPrices {
-    /// The `q` quantile of the prices of the month's winning bids.
+    /// The `q` quantile of the prices of the month's winning bids, interpolated between
+    /// order statistics as `stats::quantile_sorted` does, read off the counts (never one
+    /// value per win: the counts come from a file).
     fn quantile(&self, q: f64) -> Option<f64> {
-        let mut prices: Vec<f64> = Vec::new();
+        let last = self.total.checked_sub(1)?;
+        let pos = q.clamp(0.0, 1.0) * last as f64;
+        let (lo, hi) = (pos.floor() as u64, pos.ceil() as u64);
+        let frac = pos - lo as f64;
+        let (a, b) = (self.nth(lo)?, self.nth(hi)?);
+        Some(a + (b - a) * frac)
+    }
+
+    /// The price of the `k`th cheapest winning bid (from 0; the dearest past the end).
+    fn nth(&self, k: u64) -> Option<f64> {
+        let mut seen = 0u64;
         for (&price, &wins) in &self.wins {
-            prices.extend(std::iter::repeat_n(f64::from(price), wins as usize));
+            seen = seen.saturating_add(wins);
+            if k < seen {
+                return Some(f64::from(price));
+            }
         }
-        quantile_sorted(&prices, q)
+        self.wins.keys().next_back().map(|&p| f64::from(p))
     }
 }
 
@@ -61,11 +76,12 @@ impl BoostChart {
     pub fn new(data: &RunData) -> Self {
         let mut by_month_price: BTreeMap<u32, BTreeMap<u32, u64>> = BTreeMap::new();
         for row in data.boost_bids.iter().filter(|r| r.wins > 0) {
-            *by_month_price
+            let wins = by_month_price
                 .entry(row.month)
                 .or_default()
                 .entry(row.price)
-                .or_default() += row.wins;
+                .or_default();
+            *wins = wins.saturating_add(row.wins);
         }
         let first = by_month_price.first_key_value().map(|(m, _)| *m);
         let last = by_month_price.last_key_value().map(|(m, _)| *m);
@@ -75,7 +91,7 @@ impl BoostChart {
             .into_iter()
             .filter_map(|month| {
                 let wins = by_month_price.remove(&month)?;
-                let total = wins.values().sum();
+                let total = wins.values().fold(0u64, |sum, &w| sum.saturating_add(w));
                 Some(MonthPrices { month, wins, total })
             })
             .collect();
@@ -133,7 +149,9 @@ impl BoostChart {
             .iter()
             .filter_map(|h| h.quantile(TAIL_QUANTILE));
         let hi = tail.fold(lo, |hi, q| hi.max(q.ceil() as u32)).min(max);
-        let width = (hi - lo + 1).div_ceil(MAX_BINS).max(1);
+        // In u64: prices up to u32::MAX must not overflow the bin arithmetic.
+        let (lo, hi, max) = (u64::from(lo), u64::from(hi), u64::from(max));
+        let width = (hi - lo + 1).div_ceil(u64::from(MAX_BINS)).max(1);
         let start = lo - lo % width;
         let bins = (hi - start) / width + 1;
         let last_bin = start + (bins - 1) * width;
@@ -156,24 +174,26 @@ impl BoostChart {
         let plot = with_legend(area, "winning bids in", &entries)?;
         // Bars of bin k span the prices start + k·width .. start + (k+1)·width − 1, drawn
         // from half a Connect before to half after, so ticks sit under whole prices.
-        let bin_shares: Vec<Vec<(u32, f64)>> = self
+        let bin_shares: Vec<Vec<(u64, f64)>> = self
             .histograms
             .iter()
             .map(|h| {
                 let mut counts = vec![0u64; bins as usize];
                 for (&price, &wins) in &h.wins {
-                    counts[((price.min(last_bin) - start) / width) as usize] += wins;
+                    let bin =
+                        &mut counts[((u64::from(price).min(last_bin) - start) / width) as usize];
+                    *bin = bin.saturating_add(wins);
                 }
                 counts
                     .into_iter()
                     .enumerate()
                     .filter(|(_, c)| *c > 0)
-                    .map(|(k, c)| (k as u32, c as f64 / h.total.max(1) as f64))
+                    .map(|(k, c)| (k as u64, c as f64 / h.total.max(1) as f64))
                     .collect()
             })
             .collect();
-        let left = f64::from(start) - 0.5;
-        let right = f64::from(start + bins * width) - 0.5;
+        let left = start as f64 - 0.5;
+        let right = (start + bins * width) as f64 - 0.5;
         let pad = (right - left) * 0.02;
         let mut x_desc = "Connects charged per winning bid".to_string();
         match (width > 1, max > hi) {
@@ -193,9 +213,9 @@ impl BoostChart {
         let mut chart = panel(&plot, None, &x, &y)?;
         let groups = self.histograms.len() as f64;
         for (i, (shares, entry)) in bin_shares.iter().zip(&entries).enumerate() {
-            let slot = f64::from(width) * 0.84 / groups;
+            let slot = width as f64 * 0.84 / groups;
             chart.draw_series(shares.iter().map(|&(k, share)| {
-                let edge = f64::from(start + k * width) - 0.5 + f64::from(width) * 0.08;
+                let edge = (start + k * width) as f64 - 0.5 + width as f64 * 0.08;
                 let from = edge + slot * i as f64;
                 Rectangle::new(
                     [(from, 0.0), (from + slot, share)],
@@ -222,5 +242,39 @@ impl Chart for BoostChart {
         draw_line_panel(&left, &self.share, self.months, true)?;
         draw_line_panel(&right, &self.price, self.months, true)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::quantile_sorted;
+
+    fn month(wins: &[(u32, u64)]) -> MonthPrices {
+        let wins: BTreeMap<u32, u64> = wins.iter().copied().collect();
+        let total = wins.values().fold(0u64, |sum, &w| sum.saturating_add(w));
+        MonthPrices {
+            month: 0,
+            wins,
+            total,
+        }
+    }
+
+    #[test]
+    fn quantiles_from_counts_are_those_of_the_expanded_prices() {
+        let m = month(&[(3, 2), (5, 1), (8, 4)]);
+        let expanded = [3.0, 3.0, 5.0, 8.0, 8.0, 8.0, 8.0];
+        for q in [0.0, 0.1, 0.25, 0.5, 0.7, 0.99, 1.0] {
+            assert_eq!(m.quantile(q), quantile_sorted(&expanded, q), "q = {q}");
+        }
+        assert_eq!(month(&[]).quantile(0.5), None);
+    }
+
+    #[test]
+    fn counts_that_do_not_fit_saturate() {
+        let m = month(&[(3, u64::MAX), (u32::MAX, u64::MAX)]);
+        assert_eq!(m.total, u64::MAX);
+        assert_eq!(m.quantile(0.0), Some(3.0));
+        assert_eq!(m.quantile(1.0), Some(f64::from(u32::MAX)));
     }
 }

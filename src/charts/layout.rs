@@ -176,10 +176,18 @@ fn decimals(step: f64) -> usize {
         .unwrap_or(6)
 }
 
-/// The multiples of `step` inside `range`.
+/// At most this many ticks on an axis: more means a range too wide for its step (values
+/// near the largest floats, from a crafted file), which then gets none.
+const MAX_TICKS: i64 = 1000;
+
+/// The multiples of `step` inside `range` (none if there would be more than
+/// [`MAX_TICKS`]).
 fn ticks(range: &Range<f64>, step: f64) -> Vec<f64> {
     let first = (range.start / step).ceil() as i64;
     let last = (range.end / step + 1e-9).floor() as i64;
+    if last.saturating_sub(first) > MAX_TICKS {
+        return Vec::new();
+    }
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
@@ -617,6 +625,9 @@ mod tests {
         assert_eq!(s.start, 0.0);
         assert!((s.end - 10.6).abs() < 1e-9);
         assert!(span([f64::NAN, 1.0, 3.0], Zero::Free).start < 1.0);
+        // Values near the largest floats: an infinite range, and no tick rather than 2^64.
+        let huge = span([-1e308, 1e308], Zero::Free);
+        assert!(Axis::linear(huge, 5, "", Unit::Number).ticks.is_empty());
     }
 
     #[test]

@@ -22,10 +22,16 @@ pub(crate) fn replication_count(data: &RunData) -> usize {
     strategy.chain(market).collect::<BTreeSet<u32>>().len()
 }
 
-/// The number of months of the run (last month in the rows + 1; 0 for no rows).
+/// The number of months of the run (last month in the rows + 1, saturating; 0 for no rows).
 pub(crate) fn month_count(data: &RunData) -> u32 {
-    let strategy = data.strategy_monthly.iter().map(|r| r.month + 1);
-    let market = data.market_monthly.iter().map(|r| r.month + 1);
+    let strategy = data
+        .strategy_monthly
+        .iter()
+        .map(|r| r.month.saturating_add(1));
+    let market = data
+        .market_monthly
+        .iter()
+        .map(|r| r.month.saturating_add(1));
     strategy.chain(market).max().unwrap_or(0)
 }
 
