@@ -10,14 +10,20 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::atomic::{StagedDir, WriteError};
 use crate::bench;
 use crate::calibration::{
     CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value, interval_text,
     range_text,
 };
+use crate::charts::CHARTS;
 use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
-use crate::export::{Manifest, ScenarioInfo, csv_bytes, ensure_writable, run_files, write_files};
-use crate::results::{Rows, RunData, files, read_csv, read_run_dir, summarize};
+use crate::export::{
+    Manifest, OutError, ScenarioInfo, csv_bytes, data_files, ensure_writable, replaceable, seal,
+    stage_run_dir, summary_files, write_files,
+};
+use crate::report::REPORT;
+use crate::results::{CheckedRun, Rows, RunData, files, read_checked, read_run_dir, summarize};
 use crate::runner::{Shard, run_replications};
 use crate::scenario::ScenarioFile;
 use crate::scenario::{self, EMBEDDED, Scenario};
@@ -130,9 +136,7 @@ fn run_command(args: RunArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&scenario.file.name));
-    ensure_writable(&out)
-        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
-        .map_err(Failure::bad_input)?;
+    let staged = stage_out(&out, &out_flag(&out))?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications = match args.shard {
         Some(shard) => shard.replications(model.replications),
@@ -148,7 +152,14 @@ fn run_command(args: RunArgs) -> Outcome {
         &bar,
     )?;
     bar.finish_and_clear();
-    write_run(&out, &rows, &manifest, args.agents_csv, args.no_plots)?;
+    write_run(
+        staged.path(),
+        &rows,
+        &manifest,
+        args.agents_csv,
+        args.no_plots,
+    )?;
+    commit(staged, &out_flag(&out))?;
     if !args.quiet {
         print_closing_summary(&out, &rows, &manifest);
     }
@@ -187,13 +198,16 @@ fn simulate_run(
         wall_seconds,
         proposals_simulated: rows.proposals,
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+        files: Vec::new(),
     };
     Ok((rows, manifest))
 }
 
 /// `connectsim calibrate`: the scenario and its paired counterfactuals (see
-/// `calibration`), each written as a run directory, and the calibration table, printed and
-/// written as `calibration.csv` beside the market run (whose report shows it).
+/// `calibration`), each written as a run directory (the counterfactuals nested in the
+/// market run's, under `experiments/`), and the calibration table, printed and written as
+/// `calibration.csv` beside the market run (whose report shows it). The whole directory is
+/// one run, written whole.
 fn calibrate_command(args: CalibrateArgs) -> Outcome {
     let base = scenario_with_overrides(
         args.scenario.as_deref().unwrap_or("default"),
@@ -205,9 +219,7 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-calibration", base.file.name)));
-    ensure_writable(&out)
-        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
-        .map_err(Failure::bad_input)?;
+    let staged = stage_out(&out, &out_flag(&out))?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications: Vec<u32> = (0..base.model.replications).collect();
     let bar = progress_bar(3 * replications.len() as u64, args.quiet);
@@ -215,24 +227,27 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
     for (arm, scenario) in experiment_scenarios(&base, &base.file)? {
         let (rows, manifest) =
             simulate_run(&scenario, replications.clone(), threads, None, false, &bar)?;
-        let dir = match arm {
-            "market" => out.clone(),
-            _ => out.join("experiments").join(arm),
-        };
-        runs.push((dir, rows, manifest));
+        runs.push((arm, rows, manifest));
     }
     bar.finish_and_clear();
     let table = calibration_rows(&runs[0].1, &runs[1].1, &runs[2].1);
     let csv = csv_bytes(&table).map_err(Failure::failed)?;
-    write_files(&out, &[(files::CALIBRATION, csv)])
-        .with_context(|| format!("cannot write the results to {}", out.display()))
-        .map_err(Failure::failed)?;
-    for (i, (dir, rows, manifest)) in runs.iter().enumerate() {
-        ensure_writable(dir)
-            .with_context(|| format!("cannot write {}", dir.display()))
-            .map_err(Failure::failed)?;
-        write_run(dir, rows, manifest, false, args.no_plots || i > 0)?;
+    let dir = staged.path();
+    for (arm, rows, manifest) in &runs[1..] {
+        write_run(
+            &dir.join("experiments").join(arm),
+            rows,
+            manifest,
+            false,
+            true,
+        )?;
     }
+    write_files(dir, &[(files::CALIBRATION, csv)])
+        .with_context(|| format!("cannot write the results to {}", dir.display()))
+        .map_err(Failure::failed)?;
+    let (_, rows, manifest) = &runs[0];
+    write_run(dir, rows, manifest, false, args.no_plots)?;
+    commit(staged, &out_flag(&out))?;
     if !args.quiet {
         print_calibration(&base, &table, &out);
     }
@@ -294,9 +309,7 @@ fn tune_command(args: TuneArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-tune", base.file.name)));
-    ensure_writable(&out)
-        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
-        .map_err(Failure::bad_input)?;
+    ensure_writable(&out).map_err(|e| out_failure(&out_flag(&out), e))?;
     let knobs = tune::select(args.knobs.as_deref()).map_err(|bad| {
         let known: Vec<&str> = KNOBS.iter().map(|k| k.key).collect();
         Failure::bad_input(anyhow!(
@@ -449,52 +462,111 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Writes a run directory: CSV files and the manifest, then the charts and the report.
+/// Checks that `out` may be written as a run directory and opens its staging directory,
+/// before any simulation; `label` names `out` in a message (`--out DIR`, or the
+/// directory `plot` redraws).
+fn stage_out(out: &Path, label: &str) -> Result<StagedDir, Failure> {
+    stage_run_dir(out).map_err(|e| out_failure(label, e))
+}
+
+/// Swaps the staged run directory in for its target (the run written whole).
+fn commit(staged: StagedDir, label: &str) -> Outcome {
+    staged.commit(replaceable).map_err(|e| match e {
+        OutError::Write(_) => Failure::failed(anyhow!("{label}: {e}")),
+        e => out_failure(label, e),
+    })
+}
+
+/// An output directory that cannot be written, as bad input naming it.
+fn out_failure(label: &str, e: OutError) -> Failure {
+    Failure::bad_input(anyhow!("{label}: {e}"))
+}
+
+/// `--out DIR`, as messages name an output directory.
+fn out_flag(out: &Path) -> String {
+    format!("--out {}", out.display())
+}
+
+/// Writes a run into `dir` (a staging directory): the per-replication CSV files, then
+/// what is computed from them ([`write_derived`]), the manifest last.
 fn write_run(
-    out: &Path,
+    dir: &Path,
     rows: &Rows,
     manifest: &Manifest,
     agents: bool,
     no_plots: bool,
 ) -> Outcome {
-    let files = run_files(rows, manifest, agents).map_err(Failure::failed)?;
-    write_files(out, &files)
-        .with_context(|| format!("cannot write the results to {}", out.display()))
+    let data = data_files(rows, agents).map_err(Failure::failed)?;
+    write_files(dir, &data)
+        .with_context(|| format!("cannot write the results to {}", dir.display()))
+        .map_err(Failure::failed)?;
+    write_derived(dir, rows, manifest, no_plots)
+}
+
+/// Writes into `dir` what is computed from a run's rows: the summaries, the charts and the
+/// report (unless `no_plots`); then seals it with the manifest, which lists every file.
+fn write_derived(dir: &Path, rows: &Rows, manifest: &Manifest, no_plots: bool) -> Outcome {
+    let price = manifest.scenario.price_usd;
+    let summaries = summary_files(rows, price).map_err(Failure::failed)?;
+    write_files(dir, &summaries)
+        .with_context(|| format!("cannot write the results to {}", dir.display()))
         .map_err(Failure::failed)?;
     if !no_plots {
-        let data = RunData {
-            dir: out.to_path_buf(),
-            scenario: manifest.scenario.name.clone(),
-            strategy_monthly: rows.strategy_monthly.clone(),
-            market_monthly: rows.market_monthly.clone(),
-            agent_roi: rows.agent_roi.clone(),
-            boost_bids: rows.boost_bids.clone(),
-            post_proposals: rows.post_proposals.clone(),
-            agent_spend: rows.agent_spend.clone(),
-            summary: summarize(&rows.strategy_monthly, manifest.scenario.price_usd),
-        };
-        draw_run(&data, out)?;
+        let data = RunData::new(dir, &manifest.scenario.name, rows, price);
+        crate::charts::draw_all(&data, dir)
+            .with_context(|| format!("cannot draw the charts in {}", dir.display()))
+            .map_err(Failure::failed)?;
+        let value = serde_json::to_value(manifest).map_err(Failure::failed)?;
+        crate::report::write_report(&data, &value, dir)
+            .with_context(|| format!("cannot write the report in {}", dir.display()))
+            .map_err(Failure::failed)?;
     }
-    Ok(())
-}
-
-/// Draws every chart and the report of a run directory.
-fn draw_run(data: &RunData, out: &Path) -> Outcome {
-    crate::charts::draw_all(data, out)
-        .with_context(|| format!("cannot draw the charts in {}", out.display()))
-        .map_err(Failure::failed)?;
-    let manifest = read_manifest(out).map_err(Failure::bad_input)?;
-    crate::report::write_report(data, &manifest, out)
-        .with_context(|| format!("cannot write the report in {}", out.display()))
+    seal(dir, manifest)
+        .with_context(|| format!("cannot write the manifest in {}", dir.display()))
         .map_err(Failure::failed)?;
     Ok(())
 }
 
-fn read_manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let path = dir.join(files::MANIFEST);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read the run's manifest", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not a valid manifest", path.display()))
+/// Whether `plot` redraws the run directory's file `path` (the summaries, the charts and
+/// the report) rather than keeping it as it is.
+fn redrawn(path: &str) -> bool {
+    path == files::SUMMARY
+        || path == files::MARKET_SUMMARY
+        || path == REPORT
+        || CHARTS.iter().any(|c| {
+            path.strip_prefix(c)
+                .is_some_and(|ext| ext == ".png" || ext == ".svg")
+        })
+}
+
+/// Writes into `dir`, byte for byte as read, the files of `run` that `plot` does not
+/// redraw, and its nested runs whole.
+fn carry_over(dir: &Path, run: &CheckedRun) -> Result<(), WriteError> {
+    let kept: Vec<(&str, &[u8])> = run
+        .files
+        .iter()
+        .filter(|(path, _)| !redrawn(path))
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+    write_files(dir, &kept)?;
+    run.nested
+        .iter()
+        .try_for_each(|(path, nested)| copy_run(&dir.join(path), nested))
+}
+
+/// Writes the checked run `run` into `dir` as it was read: its files, its nested runs,
+/// its manifest last.
+fn copy_run(dir: &Path, run: &CheckedRun) -> Result<(), WriteError> {
+    let files: Vec<(&str, &[u8])> = run
+        .files
+        .iter()
+        .map(|(path, bytes)| (path.as_str(), bytes.as_slice()))
+        .collect();
+    write_files(dir, &files)?;
+    for (path, nested) in &run.nested {
+        copy_run(&dir.join(path), nested)?;
+    }
+    write_files(dir, &[(files::MANIFEST, &run.manifest_bytes)])
 }
 
 fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
@@ -564,9 +636,18 @@ fn validate_command(scenarios: &[String]) -> Outcome {
     Ok(())
 }
 
+/// Redraws a run directory's summaries, charts and report from its per-replication files,
+/// once they check against its manifest, and writes the directory whole again.
 fn plot_command(run_dir: &Path) -> Outcome {
-    let data = read_run_dir(run_dir).map_err(Failure::bad_input)?;
-    draw_run(&data, run_dir)?;
+    let run = read_checked(run_dir).map_err(Failure::bad_input)?;
+    let rows = run.rows(false).map_err(Failure::bad_input)?;
+    let label = run_dir.display().to_string();
+    let staged = stage_out(run_dir, &label)?;
+    carry_over(staged.path(), &run)
+        .with_context(|| format!("cannot write the results to {}", staged.path().display()))
+        .map_err(Failure::failed)?;
+    write_derived(staged.path(), &rows, &run.manifest, false)?;
+    commit(staged, &label)?;
     println!("Charts and report redrawn in {}", run_dir.display());
     Ok(())
 }
@@ -578,9 +659,7 @@ fn compare_command(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Outcome {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::bad_input)?;
     let out = out.unwrap_or_else(|| Path::new("output").join("compare"));
-    ensure_writable(&out)
-        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
-        .map_err(Failure::bad_input)?;
+    ensure_writable(&out).map_err(|e| out_failure(&out_flag(&out), e))?;
     let written = crate::compare::compare(&runs, &out)
         .with_context(|| format!("cannot write the comparison in {}", out.display()))
         .map_err(Failure::failed)?;
@@ -590,64 +669,71 @@ fn compare_command(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Outcome {
     Ok(())
 }
 
-/// Reads the shard directories, checks they are shards of one run, and writes the run
-/// directory the unsharded run would have written (the manifest's timings aside).
+/// Reads the shard directories (each checked against its manifest), checks they are
+/// shards of one run of this connectsim that hold each replication exactly once, and writes
+/// the run directory the unsharded run would have written (the manifest's timings aside).
 fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome {
-    let mut manifests = Vec::new();
-    for dir in shard_dirs {
-        let value = read_manifest(dir).map_err(Failure::bad_input)?;
-        let m: Manifest = serde_json::from_value(value)
-            .with_context(|| {
-                format!(
-                    "{}: not a connectsim manifest",
-                    dir.join(files::MANIFEST).display()
-                )
-            })
-            .map_err(Failure::bad_input)?;
-        manifests.push(m);
+    let shards = shard_dirs
+        .iter()
+        .map(|dir| read_checked(dir))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::bad_input)?;
+    let ours = env!("CARGO_PKG_VERSION");
+    if let Some(s) = shards
+        .iter()
+        .find(|s| s.manifest.connectsim_version != ours)
+    {
+        return Err(Failure::bad_input(anyhow!(
+            "{}: written by connectsim {}, not this connectsim {ours}: merge shards with the connectsim that ran them",
+            s.dir.display(),
+            s.manifest.connectsim_version
+        )));
     }
-    let first = &manifests[0];
-    for (dir, m) in shard_dirs.iter().zip(&manifests).skip(1) {
-        if m.scenario.resolved != first.scenario.resolved || m.seed != first.seed {
+    let first = &shards[0].manifest;
+    for s in &shards[1..] {
+        let m = &s.manifest;
+        if m.scenario.resolved != first.scenario.resolved
+            || m.seed != first.seed
+            || (m.replications, m.months) != (first.replications, first.months)
+        {
             return Err(Failure::bad_input(anyhow!(
-                "{}: not a shard of the same run as {} (the scenario or the seed differs)",
-                dir.display(),
-                shard_dirs[0].display()
+                "{}: not a shard of the same run as {} (the scenario, the seed, the replications or the months differ)",
+                s.dir.display(),
+                shards[0].dir.display()
             )));
         }
     }
-    let mut held: Vec<u32> = manifests
+    // Each shard's replications are checked against its rows and its shard; together they
+    // must be 0..replications, each once (bounded by what the manifests list).
+    let mut held: Vec<(u32, &Path)> = shards
         .iter()
-        .flat_map(|m| m.replications_run.clone())
+        .flat_map(|s| {
+            s.manifest
+                .replications_run
+                .iter()
+                .map(|&r| (r, s.dir.as_path()))
+        })
         .collect();
-    held.sort_unstable();
-    let expected: Vec<u32> = (0..first.replications).collect();
-    if held != expected {
+    held.sort_unstable_by_key(|&(r, _)| r);
+    if let Some(w) = held.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(Failure::bad_input(anyhow!(
-            "the shards hold replications {held:?}, but the run has replications 0 to {} (each exactly once)",
-            first.replications.saturating_sub(1)
+            "replication {} is in both {} and {}: shards must not overlap",
+            w[0].0,
+            w[0].1.display(),
+            w[1].1.display()
         )));
     }
-    let agents = shard_dirs.iter().all(|d| d.join(files::AGENTS).exists());
+    if held.len() as u64 != u64::from(first.replications) {
+        return Err(Failure::bad_input(anyhow!(
+            "the shards hold {} replications, but the run has {} (each exactly once)",
+            held.len(),
+            first.replications
+        )));
+    }
+    let agents = shards.iter().all(|s| s.has(files::AGENTS));
     let mut rows = Rows::default();
-    for dir in shard_dirs {
-        let read = |name| dir.join(name);
-        rows.strategy_monthly
-            .extend(read_csv(&read(files::STRATEGY_MONTHLY)).map_err(Failure::bad_input)?);
-        rows.market_monthly
-            .extend(read_csv(&read(files::MARKET_MONTHLY)).map_err(Failure::bad_input)?);
-        rows.agent_roi
-            .extend(read_csv(&read(files::AGENT_ROI)).map_err(Failure::bad_input)?);
-        rows.boost_bids
-            .extend(read_csv(&read(files::BOOST_BIDS)).map_err(Failure::bad_input)?);
-        rows.post_proposals
-            .extend(read_csv(&read(files::POST_PROPOSALS)).map_err(Failure::bad_input)?);
-        rows.agent_spend
-            .extend(read_csv(&read(files::AGENT_SPEND)).map_err(Failure::bad_input)?);
-        if agents {
-            rows.agents
-                .extend(read_csv(&read(files::AGENTS)).map_err(Failure::bad_input)?);
-        }
+    for shard in &shards {
+        rows.append(shard.rows(agents).map_err(Failure::bad_input)?);
     }
     // Replications are disjoint and each one's rows are in key order: a stable sort by
     // replication restores the unsharded order.
@@ -658,21 +744,20 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
     rows.post_proposals.sort_by_key(|r| r.replication);
     rows.agent_spend.sort_by_key(|r| r.replication);
     rows.agents.sort_by_key(|r| r.replication);
-    rows.proposals = manifests.iter().map(|m| m.proposals_simulated).sum();
-    let wall_seconds: f64 = manifests.iter().map(|m| m.wall_seconds).sum();
+    let wall_seconds: f64 = shards.iter().map(|s| s.manifest.wall_seconds).sum();
     let manifest = Manifest {
         shard: None,
-        replications_run: expected,
-        threads: manifests.iter().map(|m| m.threads).max().unwrap_or(1),
+        replications_run: held.iter().map(|&(r, _)| r).collect(),
+        threads: shards.iter().map(|s| s.manifest.threads).max().unwrap_or(1),
         wall_seconds,
         proposals_simulated: rows.proposals,
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+        files: Vec::new(),
         ..first.clone()
     };
-    ensure_writable(out)
-        .with_context(|| format!("--out {}: cannot write the output directory", out.display()))
-        .map_err(Failure::bad_input)?;
-    write_run(out, &rows, &manifest, agents, no_plots)?;
+    let staged = stage_out(out, &out_flag(out))?;
+    write_run(staged.path(), &rows, &manifest, agents, no_plots)?;
+    commit(staged, &out_flag(out))?;
     println!(
         "Merged {} shards ({} replications) into {}",
         shard_dirs.len(),

@@ -1,5 +1,6 @@
 //! The results of a run as rows: the CSV files' columns, the summary computed from them,
-//! and a run directory read back.
+//! and a run directory read back ([`read_checked`]: only if it is exactly the files its
+//! manifest lists, by SHA-256, and its rows are the replications and months it says).
 //!
 //! The per-replication files (`strategy_monthly.csv`, `market_monthly.csv`,
 //! `agent_roi_quantiles.csv`, `boost_bids.csv`) are the raw results; everything else
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::export::Manifest;
 use crate::random::Draws;
 use crate::stats::mean_ci;
 
@@ -546,6 +548,23 @@ pub struct RunData {
     pub summary: Vec<SummaryRow>,
 }
 
+impl RunData {
+    /// The run of `rows` in `dir`, its summary computed at the Connects price `price_usd`.
+    pub fn new(dir: &Path, scenario: &str, rows: &Rows, price_usd: f64) -> RunData {
+        RunData {
+            dir: dir.to_path_buf(),
+            scenario: scenario.to_string(),
+            strategy_monthly: rows.strategy_monthly.clone(),
+            market_monthly: rows.market_monthly.clone(),
+            agent_roi: rows.agent_roi.clone(),
+            boost_bids: rows.boost_bids.clone(),
+            post_proposals: rows.post_proposals.clone(),
+            agent_spend: rows.agent_spend.clone(),
+            summary: summarize(&rows.strategy_monthly, price_usd),
+        }
+    }
+}
+
 /// A run directory that cannot be read: which file, and why.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {message}", path.display())]
@@ -554,44 +573,452 @@ pub struct RunDirError {
     pub message: String,
 }
 
-/// Reads every CSV file of a run of `a run directory, with the scenario name from its manifest.
-pub fn read_run_dir(dir: &Path) -> Result<RunData, RunDirError> {
+impl RunDirError {
+    fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> RunDirError {
+        RunDirError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// At most this many bytes of a manifest are read (a run's is a few kB, its resolved
+/// scenario included).
+const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// At most this many directory levels below a run directory are looked into.
+const MAX_DEPTH: usize = 4;
+
+/// Reads at most [`MAX_MANIFEST_BYTES`] of `path`; a longer file is refused.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, RunDirError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| RunDirError::new(path, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| RunDirError::new(path, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(RunDirError::new(
+            path,
+            format!("longer than {MAX_MANIFEST_BYTES} bytes: not a connectsim manifest"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a run directory's `manifest.json` (the one reader of the manifest): the manifest
+/// and its bytes.
+fn read_manifest(dir: &Path) -> Result<(Manifest, Vec<u8>), RunDirError> {
+    let path = dir.join(files::MANIFEST);
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return Err(RunDirError::new(
+            &path,
+            format!("cannot read the run's manifest: {}", missing_why(dir)),
+        ));
+    }
+    let bytes = read_bounded(&path)?;
+    let manifest = serde_json::from_slice(&bytes)
+        .map_err(|e| RunDirError::new(&path, format!("not a connectsim manifest: {e}")))?;
+    Ok((manifest, bytes))
+}
+
+/// Why a run directory's manifest is not there: the directory is missing (and what an
+/// interrupted run left beside it), or the manifest is not a regular file.
+fn missing_why(dir: &Path) -> String {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return "missing or not a regular file".to_string();
+    }
+    let (old, staged) = crate::atomic::leftovers(dir);
+    let names: Vec<String> = old
+        .iter()
+        .chain(&staged)
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if names.is_empty() {
+        "no such run directory".to_string()
+    } else {
+        format!(
+            "no such run directory; an interrupted run left {} beside it",
+            names.join(", ")
+        )
+    }
+}
+
+/// The files of a directory as a run's manifest lists them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DirListing {
+    /// Every regular file, by path relative to the directory (`/`-separated), sorted; but
+    /// `manifest.json` itself and the files of nested runs.
+    pub files: Vec<String>,
+    /// Subdirectories holding a run of their own (a `manifest.json`: calibrate's
+    /// experiments), by path, sorted.
+    pub nested: Vec<String>,
+}
+
+/// Lists a run directory without following anything: a symbolic link or a special file
+/// anywhere in it is refused, and so is a name that is not UTF-8.
+pub fn list_run_dir(dir: &Path) -> Result<DirListing, RunDirError> {
+    let mut listing = DirListing::default();
+    list_into(dir, "", 0, &mut listing)?;
+    listing.files.sort();
+    listing.nested.sort();
+    Ok(listing)
+}
+
+fn list_into(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    listing: &mut DirListing,
+) -> Result<(), RunDirError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| RunDirError::new(dir, format!("cannot list: {e}")))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| RunDirError::new(dir, format!("cannot list: {e}")))?;
+        let path = entry.path();
+        let name = entry
+            .file_name()
+            .into_string()
+            .map_err(|_| RunDirError::new(&path, "not a file of a run (its name is not UTF-8)"))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| RunDirError::new(&path, format!("cannot read: {e}")))?;
+        let relative = format!("{prefix}{name}");
+        if kind.is_file() {
+            if relative != files::MANIFEST {
+                listing.files.push(relative);
+            }
+        } else if kind.is_dir() && depth < MAX_DEPTH {
+            if std::fs::symlink_metadata(path.join(files::MANIFEST)).is_ok() {
+                listing.nested.push(relative);
+            } else {
+                list_into(&path, &format!("{relative}/"), depth + 1, listing)?;
+            }
+        } else {
+            return Err(RunDirError::new(
+                &path,
+                "not a file of a run (a symbolic link, a special file or too deep)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A run directory read back and checked against its manifest: every file the manifest
+/// lists is there with its SHA-256, and no other file is.
+#[derive(Debug, Clone)]
+pub struct CheckedRun {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// `manifest.json` as read.
+    pub manifest_bytes: Vec<u8>,
+    /// Every file the manifest lists, by path, as read (and checked).
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The nested runs (calibrate's experiments), by path, each checked against its own
+    /// manifest.
+    pub nested: Vec<(String, CheckedRun)>,
+}
+
+/// Reads and checks a run directory (see [`CheckedRun`]); the message names the first
+/// file that is missing, altered or not the run's.
+pub fn read_checked(dir: &Path) -> Result<CheckedRun, RunDirError> {
+    read_checked_at(dir, 0)
+}
+
+fn read_checked_at(dir: &Path, depth: usize) -> Result<CheckedRun, RunDirError> {
+    let (manifest, manifest_bytes) = read_manifest(dir)?;
     let manifest_path = dir.join(files::MANIFEST);
-    let manifest: serde_json::Value = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        .map_err(|message| RunDirError {
-            path: manifest_path.clone(),
-            message: format!("cannot read the run's manifest: {message}"),
-        })?;
-    let scenario = manifest["scenario"]["name"]
-        .as_str()
-        .unwrap_or("unnamed")
-        .to_string();
-    Ok(RunData {
+    if manifest.files.is_empty() {
+        return Err(RunDirError::new(
+            &manifest_path,
+            "lists no files (written by a connectsim before file lists): run it again",
+        ));
+    }
+    manifest
+        .check_replications()
+        .map_err(|message| RunDirError::new(&manifest_path, message))?;
+    let mut listed: BTreeMap<&str, &str> = BTreeMap::new();
+    for f in &manifest.files {
+        if listed.insert(&f.path, &f.sha256).is_some() {
+            return Err(RunDirError::new(
+                &manifest_path,
+                format!("lists {} twice", f.path),
+            ));
+        }
+    }
+    let listing = list_run_dir(dir)?;
+    if let Some(path) = listed.keys().find(|p| {
+        listing
+            .files
+            .binary_search_by(|f| f.as_str().cmp(p))
+            .is_err()
+    }) {
+        return Err(RunDirError::new(
+            dir.join(path),
+            "missing (manifest.json lists it): not a whole run",
+        ));
+    }
+    if let Some(path) = listing
+        .files
+        .iter()
+        .find(|f| !listed.contains_key(f.as_str()))
+    {
+        return Err(RunDirError::new(
+            dir.join(path),
+            "not a file of this run (manifest.json does not list it)",
+        ));
+    }
+    let mut files = BTreeMap::new();
+    for (path, sha256) in listed {
+        let full = dir.join(path);
+        let bytes = std::fs::read(&full)
+            .map_err(|e| RunDirError::new(&full, format!("cannot read: {e}")))?;
+        if crate::export::sha256_hex(&bytes) != sha256 {
+            return Err(RunDirError::new(
+                &full,
+                "altered since the run wrote it (its SHA-256 is not the one manifest.json lists)",
+            ));
+        }
+        files.insert(path.to_string(), bytes);
+    }
+    let mut nested = Vec::new();
+    for path in listing.nested {
+        if depth >= MAX_DEPTH {
+            return Err(RunDirError::new(dir.join(&path), "runs nested too deep"));
+        }
+        nested.push((path.clone(), read_checked_at(&dir.join(&path), depth + 1)?));
+    }
+    Ok(CheckedRun {
         dir: dir.to_path_buf(),
-        scenario,
-        strategy_monthly: read_csv(&dir.join(files::STRATEGY_MONTHLY))?,
-        market_monthly: read_csv(&dir.join(files::MARKET_MONTHLY))?,
-        agent_roi: read_csv(&dir.join(files::AGENT_ROI))?,
-        boost_bids: read_csv(&dir.join(files::BOOST_BIDS))?,
-        post_proposals: read_csv(&dir.join(files::POST_PROPOSALS))?,
-        agent_spend: read_csv(&dir.join(files::AGENT_SPEND))?,
-        summary: read_csv(&dir.join(files::SUMMARY))?,
+        manifest,
+        manifest_bytes,
+        files,
+        nested,
     })
+}
+
+impl CheckedRun {
+    /// Whether the run has the file `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    /// The rows of the run's CSV file `name`.
+    fn csv<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, RunDirError> {
+        let path = self.dir.join(name);
+        let bytes = self
+            .files
+            .get(name)
+            .ok_or_else(|| RunDirError::new(&path, "missing: not a file of this run"))?;
+        deserialize(csv::Reader::from_reader(bytes.as_slice()), &path)
+    }
+
+    /// The per-replication rows (`agents.csv` too if `with_agents`), checked against the
+    /// manifest: exactly the replications and months it says, each file's rows in key
+    /// order, every key once. `proposals` is summed from `market_monthly.csv`.
+    pub fn rows(&self, with_agents: bool) -> Result<Rows, RunDirError> {
+        let mut rows = Rows {
+            strategy_monthly: self.csv(files::STRATEGY_MONTHLY)?,
+            market_monthly: self.csv(files::MARKET_MONTHLY)?,
+            agent_roi: self.csv(files::AGENT_ROI)?,
+            boost_bids: self.csv(files::BOOST_BIDS)?,
+            post_proposals: self.csv(files::POST_PROPOSALS)?,
+            agent_spend: self.csv(files::AGENT_SPEND)?,
+            ..Rows::default()
+        };
+        if with_agents {
+            rows.agents = self.csv(files::AGENTS)?;
+        }
+        check_rows(&rows, &self.manifest)
+            .map_err(|(file, message)| RunDirError::new(self.dir.join(file), message))?;
+        rows.proposals = rows
+            .market_monthly
+            .iter()
+            .fold(0u64, |sum, r| sum.saturating_add(r.proposals));
+        Ok(rows)
+    }
+
+    /// The run as the charts read it, its summary computed from the rows.
+    pub fn run_data(&self) -> Result<RunData, RunDirError> {
+        let rows = self.rows(false)?;
+        let m = &self.manifest;
+        Ok(RunData::new(
+            &self.dir,
+            &m.scenario.name,
+            &rows,
+            m.scenario.price_usd,
+        ))
+    }
+}
+
+/// Checks rows against their manifest; the error names the file.
+fn check_rows(rows: &Rows, m: &Manifest) -> Result<(), (&'static str, String)> {
+    let reps = &m.replications_run;
+    let expected = reps.len() as u64 * u64::from(m.months);
+    let market = &rows.market_monthly;
+    if market.len() as u64 != expected {
+        return Err((
+            files::MARKET_MONTHLY,
+            format!(
+                "{} rows, but the manifest's {} replications × {} months make {expected}",
+                market.len(),
+                reps.len(),
+                m.months
+            ),
+        ));
+    }
+    let grid = reps
+        .iter()
+        .flat_map(|&r| (0..m.months).map(move |month| (r, month)));
+    for (i, (row, (r, month))) in market.iter().zip(grid).enumerate() {
+        if (row.replication, row.month) != (r, month) {
+            return Err((
+                files::MARKET_MONTHLY,
+                format!(
+                    "row {}: replication {} month {}, where the manifest's replications and \
+                     months put replication {r} month {month}",
+                    i + 2,
+                    row.replication,
+                    row.month
+                ),
+            ));
+        }
+    }
+    let months = Some(m.months);
+    let seen = check_keys(
+        files::STRATEGY_MONTHLY,
+        rows.strategy_monthly
+            .iter()
+            .map(|r| (r.replication, r.month, r.strategy.as_str())),
+        reps,
+        months,
+    )?;
+    if seen != reps.len() {
+        return Err((
+            files::STRATEGY_MONTHLY,
+            format!(
+                "rows of {seen} replications, but the manifest says the directory holds {}",
+                reps.len()
+            ),
+        ));
+    }
+    check_keys(
+        files::AGENT_ROI,
+        rows.agent_roi
+            .iter()
+            .map(|r| no_month(r.replication, r.strategy.as_str())),
+        reps,
+        None,
+    )?;
+    check_keys(
+        files::BOOST_BIDS,
+        rows.boost_bids
+            .iter()
+            .map(|r| (r.replication, r.month, r.price)),
+        reps,
+        months,
+    )?;
+    check_keys(
+        files::POST_PROPOSALS,
+        rows.post_proposals
+            .iter()
+            .map(|r| no_month(r.replication, r.proposals)),
+        reps,
+        None,
+    )?;
+    check_keys(
+        files::AGENT_SPEND,
+        rows.agent_spend
+            .iter()
+            .map(|r| no_month(r.replication, r.strategy.as_str())),
+        reps,
+        None,
+    )?;
+    check_keys(
+        files::AGENTS,
+        rows.agents.iter().map(|r| no_month(r.replication, r.agent)),
+        reps,
+        None,
+    )?;
+    Ok(())
+}
+
+/// The key of a row of a file without months.
+fn no_month<K>(replication: u32, key: K) -> (u32, u32, K) {
+    (replication, 0, key)
+}
+
+/// Checks that the `(replication, month, key)` of a file's rows are strictly increasing,
+/// each replication one of `reps` and each month below `months` (when the file has
+/// months); returns how many replications the rows hold.
+fn check_keys<K: Ord>(
+    file: &'static str,
+    keys: impl Iterator<Item = (u32, u32, K)>,
+    reps: &[u32],
+    months: Option<u32>,
+) -> Result<usize, (&'static str, String)> {
+    let mut last: Option<(u32, u32, K)> = None;
+    let mut seen = 0;
+    for (i, key) in keys.enumerate() {
+        let row = i + 2;
+        if reps.binary_search(&key.0).is_err() {
+            return Err((
+                file,
+                format!(
+                    "row {row}: replication {}, not one of the {} the manifest says the directory holds",
+                    key.0,
+                    reps.len()
+                ),
+            ));
+        }
+        if let Some(months) = months.filter(|&m| key.1 >= m) {
+            return Err((
+                file,
+                format!(
+                    "row {row}: month {}, but the run has {months} months",
+                    key.1
+                ),
+            ));
+        }
+        match &last {
+            Some(prev) if *prev >= key => {
+                return Err((
+                    file,
+                    format!(
+                        "row {row}: not after the row before it (a key twice, or out of order)"
+                    ),
+                ));
+            }
+            Some(prev) if prev.0 == key.0 => {}
+            _ => seen += 1,
+        }
+        last = Some(key);
+    }
+    Ok(seen)
+}
+
+/// Reads every CSV file of a run directory, checked against its manifest (see
+/// [`read_checked`]), with the summary recomputed from the rows.
+pub fn read_run_dir(dir: &Path) -> Result<RunData, RunDirError> {
+    read_checked(dir)?.run_data()
 }
 
 /// Reads a CSV file of rows of type `T`.
 pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, RunDirError> {
-    let err = |message: String| RunDirError {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let reader = csv::Reader::from_path(path)
+        .map_err(|e| RunDirError::new(path, format!("cannot read: {e}")))?;
+    deserialize(reader, path)
+}
+
+fn deserialize<T: serde::de::DeserializeOwned, R: std::io::Read>(
+    mut reader: csv::Reader<R>,
+    path: &Path,
+) -> Result<Vec<T>, RunDirError> {
     reader
         .deserialize()
         .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| err(format!("not a valid connectsim CSV file: {e}")))
+        .map_err(|e| RunDirError::new(path, format!("not a valid connectsim CSV file: {e}")))
 }
 
 /// `agents.csv` (with `--agents-csv`): one agent over the whole horizon of a replication.

@@ -19,18 +19,9 @@ use serde::de::DeserializeOwned;
 
 mod common;
 
-use common::{connectsim, run, tempdir};
+use common::{connectsim, data, manifest, run, tempdir};
 
 // ---- Helpers --------------------------------------------------------------------------
-
-/// A scenario file of `tests/data/`.
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 fn rows<T: DeserializeOwned>(dir: &Path, file: &str) -> Vec<T> {
     read_csv(&dir.join(file)).unwrap_or_else(|e| panic!("{e}"))
@@ -39,11 +30,6 @@ fn rows<T: DeserializeOwned>(dir: &Path, file: &str) -> Vec<T> {
 fn header(dir: &Path, file: &str) -> String {
     let text = fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
     text.lines().next().unwrap_or_default().to_string()
-}
-
-fn manifest(dir: &Path) -> serde_json::Value {
-    let text = fs::read_to_string(dir.join("manifest.json")).expect("manifest.json");
-    serde_json::from_str(&text).expect("manifest.json is JSON")
 }
 
 /// The CSV files of a run directory, by name.
