@@ -5,7 +5,6 @@
 //! ([`Sim::reconsider`]); a proposal is made at its submission time
 //! ([`Sim::make_proposal`]).
 
-
 use super::{EventKind, Rng, Sim};
 use crate::ledger::Connects;
 use crate::market::Job;
