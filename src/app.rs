@@ -18,9 +18,10 @@ use crate::calibration::{
 };
 use crate::charts::CHARTS;
 use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
+use crate::estimate::{Estimate, MIB, machine_memory_bytes, peak_memory_mib};
 use crate::export::{
-    Manifest, OutError, ScenarioInfo, csv_bytes, data_files, ensure_writable, replaceable, seal,
-    stage_run_dir, summary_files, write_files,
+    Manifest, OutError, Resources, ScenarioInfo, csv_bytes, data_files, ensure_writable,
+    replaceable, seal, stage_run_dir, summary_files, write_files,
 };
 use crate::report::REPORT;
 use crate::results::{CheckedRun, Rows, RunData, files, read_checked, read_run_dir, summarize};
@@ -136,12 +137,16 @@ fn run_command(args: RunArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&scenario.file.name));
-    let staged = stage_out(&out, &out_flag(&out))?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
-    let replications = match args.shard {
+    let replications: Vec<u32> = match args.shard {
         Some(shard) => shard.replications(model.replications),
         None => (0..model.replications).collect(),
     };
+    // Nothing is written, nor simulated, past the size limits.
+    Estimate::new(model, replications.len() as u32, threads, args.agents_csv)
+        .check(machine_memory_bytes(), args.allow_large)
+        .map_err(|e| Failure::bad_input(anyhow!("{}: {e}", scenario.origin)))?;
+    let staged = stage_out(&out, &out_flag(&out))?;
     let bar = progress_bar(replications.len() as u64, args.quiet);
     let (rows, manifest) = simulate_run(
         &scenario,
@@ -180,6 +185,7 @@ fn simulate_run(
     let rows = run_replications(model, &replications, threads, agents_csv, &|| bar.inc(1))
         .map_err(Failure::failed)?;
     let wall_seconds = started.elapsed().as_secs_f64();
+    let estimate = Estimate::new(model, replications.len() as u32, threads, agents_csv);
     let manifest = Manifest {
         connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
@@ -199,6 +205,11 @@ fn simulate_run(
         proposals_simulated: rows.proposals,
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
         files: Vec::new(),
+        resources: Some(Resources {
+            estimated_peak_mib: estimate.peak_bytes / MIB,
+            estimated_seconds: estimate.seconds,
+            peak_mib: peak_memory_mib(),
+        }),
     };
     Ok((rows, manifest))
 }
@@ -753,6 +764,7 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
         proposals_simulated: rows.proposals,
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
         files: Vec::new(),
+        resources: None,
         ..first.clone()
     };
     let staged = stage_out(out, &out_flag(out))?;

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::estimate::peak_memory_mib;
 use crate::random::Draws;
 use crate::runner::run_replications;
 use crate::scenario::Model;
@@ -206,12 +207,4 @@ fn floor_seconds(draws: &Draws) -> f64 {
 /// own.
 fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// The resident-memory high-water mark in MiB (Linux's `VmHWM`), if the system tells it.
-fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }

@@ -173,4 +173,8 @@ pub struct RunArgs {
     /// No progress bar and no closing summary
     #[arg(long)]
     pub quiet: bool,
+    /// Run even past the size limits (an estimated half of the machine's memory, or an
+    /// hour); never past the machine's memory
+    #[arg(long)]
+    pub allow_large: bool,
 }

@@ -39,6 +39,19 @@ pub struct Manifest {
     /// SHA-256 (see [`seal`]); readers refuse a directory that does not match it.
     #[serde(default)]
     pub files: Vec<RunFile>,
+    /// What the run was estimated to need before it started, and the memory it took: a
+    /// measure of this machine, like the timings (null in a merged directory).
+    #[serde(default)]
+    pub resources: Option<Resources>,
+}
+
+/// A run's estimated and measured resources ([`crate::estimate`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    pub estimated_peak_mib: f64,
+    pub estimated_seconds: f64,
+    /// The process's resident-memory high-water mark, where the system tells it.
+    pub peak_mib: Option<f64>,
 }
 
 /// A file of a run directory, as `manifest.json` lists it.

@@ -11,6 +11,7 @@ pub mod calibration;
 pub mod charts;
 pub mod cli;
 pub mod compare;
+pub mod estimate;
 pub mod export;
 pub mod ledger;
 pub mod market;
