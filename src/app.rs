@@ -5,10 +5,14 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::flag;
 
 use crate::atomic::{StagedDir, WriteError};
 use crate::bench;
@@ -17,6 +21,7 @@ use crate::calibration::{
     range_text,
 };
 use crate::charts::CHARTS;
+use crate::checkpoint::{CheckpointError, Identity, Partial, Resumed};
 use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
 use crate::estimate::{Estimate, MIB, machine_memory_bytes, peak_memory_mib};
 use crate::export::{
@@ -25,7 +30,7 @@ use crate::export::{
 };
 use crate::report::REPORT;
 use crate::results::{CheckedRun, Rows, RunData, files, read_checked, read_run_dir, summarize};
-use crate::runner::{Shard, run_replications};
+use crate::runner::{Ran, Shard, run_interruptible, run_replications};
 use crate::scenario::ScenarioFile;
 use crate::scenario::{self, EMBEDDED, Scenario};
 use crate::tune::{self, KNOBS};
@@ -147,16 +152,37 @@ fn run_command(args: RunArgs) -> Outcome {
         .check(machine_memory_bytes(), args.allow_large)
         .map_err(|e| Failure::bad_input(anyhow!("{}: {e}", scenario.origin)))?;
     let staged = stage_out(&out, &out_flag(&out))?;
+    let identity = Identity {
+        connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.resolved_text(),
+        seed: model.seed,
+        replications: model.replications,
+        months: model.months,
+        shard: args.shard.map(|s| s.to_string()),
+        agents_csv: args.agents_csv,
+        no_plots: args.no_plots,
+    };
+    let (partial, resumed) =
+        Partial::open(&out, &identity, &replications, args.resume).map_err(Failure::bad_input)?;
+    let stop = Stop::on_signals()?;
     let bar = progress_bar(replications.len() as u64, args.quiet);
-    let (rows, manifest) = simulate_run(
-        &scenario,
+    let run = Run {
+        scenario: &scenario,
         replications,
         threads,
-        args.shard,
-        args.agents_csv,
-        &bar,
-    )?;
+        shard: args.shard,
+        agents_csv: args.agents_csv,
+    };
+    let simulated = run.simulate(resumed, Some(&partial), &stop, &bar)?;
     bar.finish_and_clear();
+    let Some((rows, manifest)) = simulated else {
+        return Err(stop.interrupted(format!(
+            "{} of {} replications are kept in {}: run the same command with --resume to finish the rest",
+            partial.kept(),
+            run.replications.len(),
+            partial.path().display()
+        )));
+    };
     write_run(
         staged.path(),
         &rows,
@@ -165,53 +191,143 @@ fn run_command(args: RunArgs) -> Outcome {
         args.no_plots,
     )?;
     commit(staged, &out_flag(&out))?;
+    partial.finish().map_err(Failure::failed)?;
     if !args.quiet {
         print_closing_summary(&out, &rows, &manifest);
     }
     Ok(())
 }
 
-/// Simulates the scenario's `replications` and describes the run in its manifest.
-fn simulate_run(
-    scenario: &Scenario,
+/// What stops a run: `SIGINT` (Ctrl-C) or `SIGTERM`. The first one sets a flag that the
+/// runner and the engine read (so the run stops within a post's worth of work and keeps
+/// what finished); a second one ends the process at once.
+struct Stop {
+    flag: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+impl Stop {
+    fn on_signals() -> Result<Stop, Failure> {
+        let stop = Stop {
+            flag: Arc::new(AtomicBool::new(false)),
+            signal: Arc::new(AtomicUsize::new(0)),
+        };
+        for signal in [SIGINT, SIGTERM] {
+            // In this order: a second signal finds the flag set and exits.
+            let exit_code = 128 + signal;
+            flag::register_conditional_shutdown(signal, exit_code, Arc::clone(&stop.flag))
+                .and_then(|_| flag::register(signal, Arc::clone(&stop.flag)))
+                .and_then(|_| {
+                    flag::register_usize(signal, Arc::clone(&stop.signal), signal as usize)
+                })
+                .map_err(Failure::failed)?;
+        }
+        Ok(stop)
+    }
+
+    /// The failure of a stopped run: exit code 128 + the signal (130 for `SIGINT`, 143 for
+    /// `SIGTERM`), and what became of the work.
+    fn interrupted(&self, what_is_kept: String) -> Failure {
+        let signal = self.signal.load(Ordering::SeqCst) as i32;
+        let name = if signal == SIGTERM {
+            "SIGTERM"
+        } else {
+            "SIGINT"
+        };
+        Failure {
+            code: 128 + signal,
+            error: anyhow!("interrupted by {name}: {what_is_kept}"),
+        }
+    }
+}
+
+/// A run to simulate: the scenario's `replications` (all of the run, or of its shard).
+struct Run<'a> {
+    scenario: &'a Scenario,
     replications: Vec<u32>,
     threads: usize,
     shard: Option<Shard>,
     agents_csv: bool,
-    bar: &ProgressBar,
-) -> Result<(Rows, Manifest), Failure> {
-    let model = &scenario.model;
-    let started = Instant::now();
-    let rows = run_replications(model, &replications, threads, agents_csv, &|| bar.inc(1))
+}
+
+impl Run<'_> {
+    /// Simulates the replications that `resumed` does not hold, recording each as it ends
+    /// in `partial`, joins them with the resumed ones and describes the run in its
+    /// manifest; `None` if `stop` stopped it first.
+    fn simulate(
+        &self,
+        resumed: Resumed,
+        partial: Option<&Partial>,
+        stop: &Stop,
+        bar: &ProgressBar,
+    ) -> Result<Option<(Rows, Manifest)>, Failure> {
+        let model = &self.scenario.model;
+        let todo: Vec<u32> = self
+            .replications
+            .iter()
+            .copied()
+            .filter(|r| resumed.replications.binary_search(r).is_err())
+            .collect();
+        bar.inc(resumed.replications.len() as u64);
+        let started = Instant::now();
+        let finished = |r: u32, rows: &Rows| {
+            if let Some(partial) = partial {
+                partial.record(r, rows)?;
+            }
+            bar.inc(1);
+            Ok::<(), CheckpointError>(())
+        };
+        let ran = run_interruptible(
+            model,
+            &todo,
+            self.threads,
+            self.agents_csv,
+            &stop.flag,
+            &finished,
+        )
         .map_err(Failure::failed)?;
-    let wall_seconds = started.elapsed().as_secs_f64();
-    let estimate = Estimate::new(model, replications.len() as u32, threads, agents_csv);
-    let manifest = Manifest {
-        connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: ScenarioInfo {
-            name: scenario.file.name.clone(),
-            origin: scenario.origin.clone(),
-            sha256: scenario.sha256.clone(),
-            price_usd: model.connects.price_usd,
-            resolved: scenario.resolved_text(),
-        },
-        seed: model.seed,
-        replications: model.replications,
-        months: model.months,
-        shard: shard.map(|s| s.to_string()),
-        replications_run: replications,
-        threads,
-        wall_seconds,
-        proposals_simulated: rows.proposals,
-        proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
-        files: Vec::new(),
-        resources: Some(Resources {
-            estimated_peak_mib: estimate.peak_bytes / MIB,
-            estimated_seconds: estimate.seconds,
-            peak_mib: peak_memory_mib(),
-        }),
-    };
-    Ok((rows, manifest))
+        let mut rows = resumed.rows;
+        match ran {
+            Ran::Whole(new) => rows.append(*new),
+            Ran::Stopped => return Ok(None),
+            Ran::Failed(e) => return Err(Failure::failed(e)),
+        }
+        rows.sort_by_replication();
+        let wall_seconds = started.elapsed().as_secs_f64();
+        let estimate = Estimate::new(
+            model,
+            self.replications.len() as u32,
+            self.threads,
+            self.agents_csv,
+        );
+        let scenario = self.scenario;
+        let manifest = Manifest {
+            connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: ScenarioInfo {
+                name: scenario.file.name.clone(),
+                origin: scenario.origin.clone(),
+                sha256: scenario.sha256.clone(),
+                price_usd: model.connects.price_usd,
+                resolved: scenario.resolved_text(),
+            },
+            seed: model.seed,
+            replications: model.replications,
+            months: model.months,
+            shard: self.shard.map(|s| s.to_string()),
+            replications_run: self.replications.clone(),
+            threads: self.threads,
+            wall_seconds,
+            proposals_simulated: rows.proposals,
+            proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+            files: Vec::new(),
+            resources: Some(Resources {
+                estimated_peak_mib: estimate.peak_bytes / MIB,
+                estimated_seconds: estimate.seconds,
+                peak_mib: peak_memory_mib(),
+            }),
+        };
+        Ok(Some((rows, manifest)))
+    }
 }
 
 /// `connectsim calibrate`: the scenario and its paired counterfactuals (see
@@ -233,11 +349,21 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
     let staged = stage_out(&out, &out_flag(&out))?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications: Vec<u32> = (0..base.model.replications).collect();
+    let stop = Stop::on_signals()?;
     let bar = progress_bar(3 * replications.len() as u64, args.quiet);
     let mut runs = Vec::new();
     for (arm, scenario) in experiment_scenarios(&base, &base.file)? {
-        let (rows, manifest) =
-            simulate_run(&scenario, replications.clone(), threads, None, false, &bar)?;
+        let run = Run {
+            scenario: &scenario,
+            replications: replications.clone(),
+            threads,
+            shard: None,
+            agents_csv: false,
+        };
+        let Some((rows, manifest)) = run.simulate(Resumed::default(), None, &stop, &bar)? else {
+            bar.finish_and_clear();
+            return Err(stop.interrupted("nothing was written".to_string()));
+        };
         runs.push((arm, rows, manifest));
     }
     bar.finish_and_clear();
@@ -299,7 +425,7 @@ fn calibration_table(
     let mut rows = Vec::new();
     for (_, scenario) in experiment_scenarios(base, file)? {
         rows.push(
-            run_replications(&scenario.model, replications, threads, false, &|| {})
+            run_replications(&scenario.model, replications, threads, false)
                 .map_err(Failure::failed)?,
         );
     }
@@ -746,15 +872,8 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
     for shard in &shards {
         rows.append(shard.rows(agents).map_err(Failure::bad_input)?);
     }
-    // Replications are disjoint and each one's rows are in key order: a stable sort by
-    // replication restores the unsharded order.
-    rows.strategy_monthly.sort_by_key(|r| r.replication);
-    rows.market_monthly.sort_by_key(|r| r.replication);
-    rows.agent_roi.sort_by_key(|r| r.replication);
-    rows.boost_bids.sort_by_key(|r| r.replication);
-    rows.post_proposals.sort_by_key(|r| r.replication);
-    rows.agent_spend.sort_by_key(|r| r.replication);
-    rows.agents.sort_by_key(|r| r.replication);
+    // Replications are disjoint: sorted by replication, they are in the unsharded order.
+    rows.sort_by_replication();
     let wall_seconds: f64 = shards.iter().map(|s| s.manifest.wall_seconds).sum();
     let manifest = Manifest {
         shard: None,

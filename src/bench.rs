@@ -84,7 +84,7 @@ pub fn measure(
         let mut walls = Vec::new();
         while walls.len() < MIN_RUNS || walls.iter().sum::<f64>() < min_seconds {
             let started = Instant::now();
-            let out = run_replications(model, &ids, t, false, &|| {})?;
+            let out = run_replications(model, &ids, t, false)?;
             walls.push(started.elapsed().as_secs_f64().max(1e-9));
             let posts: u64 = out.market_monthly.iter().map(|m| m.jobs_posted).sum();
             work.get_or_insert((out.proposals as f64, posts as f64, out.draws));

@@ -170,6 +170,10 @@ pub struct RunArgs {
     /// Do not draw the charts
     #[arg(long)]
     pub no_plots: bool,
+    /// Finish an interrupted run of the same command: simulate only the replications it
+    /// did not finish (starts from the beginning if there is nothing to resume)
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bar and no closing summary
     #[arg(long)]
     pub quiet: bool,

@@ -9,6 +9,7 @@ pub mod auction;
 pub mod bench;
 pub mod calibration;
 pub mod charts;
+pub mod checkpoint;
 pub mod cli;
 pub mod compare;
 pub mod estimate;

@@ -231,6 +231,18 @@ impl Rows {
         self.proposals += other.proposals;
         self.draws += other.draws;
     }
+
+    /// Puts rows of disjoint replications, each replication's in key order, into the order
+    /// of one run: a stable sort by replication.
+    pub fn sort_by_replication(&mut self) {
+        self.strategy_monthly.sort_by_key(|r| r.replication);
+        self.market_monthly.sort_by_key(|r| r.replication);
+        self.agent_roi.sort_by_key(|r| r.replication);
+        self.boost_bids.sort_by_key(|r| r.replication);
+        self.post_proposals.sort_by_key(|r| r.replication);
+        self.agent_spend.sort_by_key(|r| r.replication);
+        self.agents.sort_by_key(|r| r.replication);
+    }
 }
 
 /// `summary.csv`: a strategy's metric over the whole horizon, across replications.
@@ -1011,7 +1023,8 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, R
     deserialize(reader, path)
 }
 
-fn deserialize<T: serde::de::DeserializeOwned, R: std::io::Read>(
+/// Reads the rows of type `T` from CSV text; an error names `path`.
+pub fn deserialize<T: serde::de::DeserializeOwned, R: std::io::Read>(
     mut reader: csv::Reader<R>,
     path: &Path,
 ) -> Result<Vec<T>, RunDirError> {

@@ -4,6 +4,8 @@
 //! with `;`), key order (months, then strategies by name), each month of a strategy as the
 //! change of its cumulative totals, ROI, days and the quantiles by strategy.
 
+use std::sync::atomic::AtomicBool;
+
 use crate::results::{
     ALL_AGENTS, AgentRoiRow, AgentRow, AgentSpendRow, BoostBidRow, MarketMonthRow,
     PostProposalsRow, Rows, StrategyMonthRow, ratio,
@@ -14,12 +16,21 @@ use crate::stats::quantile_sorted;
 
 /// Simulates one replication; its rows come in key order.
 pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
-    from_tally(
-        model,
-        run_replication(model, replication),
-        replication,
-        with_agents,
-    )
+    let never = AtomicBool::new(false);
+    simulate_unless_stopped(model, replication, with_agents, &never)
+        .expect("a replication nothing stops runs to its end")
+}
+
+/// [`simulate`], or `None` if `stop` is set before the replication ends (an interrupted
+/// run: `stop` is read at each post).
+pub fn simulate_unless_stopped(
+    model: &Model,
+    replication: u32,
+    with_agents: bool,
+    stop: &AtomicBool,
+) -> Option<Rows> {
+    let tally = run_replication(model, replication, stop)?;
+    Some(from_tally(model, tally, replication, with_agents))
 }
 
 /// The rows of replication `replication` from its tally (`agents.csv`'s only

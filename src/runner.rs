@@ -6,11 +6,12 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
 use crate::results::Rows;
-use crate::rows::simulate;
+use crate::rows::simulate_unless_stopped;
 use crate::scenario::Model;
 
 /// Shard `index` of `count`: the replications `r` with `r % count == index`.
@@ -51,33 +52,76 @@ impl fmt::Display for Shard {
     }
 }
 
-/// Simulates `replications` on a pool of `threads` workers, calling `progress` after each
-/// replication, and joins the rows in replication order.
+/// Simulates `replications` on a pool of `threads` workers and joins their rows in
+/// replication order ([`run_interruptible`] with nothing to stop it).
 pub fn run_replications(
     model: &Model,
     replications: &[u32],
     threads: usize,
     with_agents: bool,
-    progress: &(dyn Fn() + Sync),
 ) -> Result<Rows, rayon::ThreadPoolBuildError> {
+    let never = AtomicBool::new(false);
+    let ok = |_: u32, _: &Rows| Ok::<(), std::convert::Infallible>(());
+    match run_interruptible(model, replications, threads, with_agents, &never, &ok)? {
+        Ran::Whole(rows) => Ok(*rows),
+        Ran::Stopped => unreachable!("nothing stops it"),
+        Ran::Failed(never) => match never {},
+    }
+}
+
+/// How a batch of replications ended.
+#[derive(Debug)]
+pub enum Ran<E> {
+    /// Every replication ran: their rows, joined in replication order.
+    Whole(Box<Rows>),
+    /// `stop` was set first: the replications that finished were passed to `finished`,
+    /// the others were dropped.
+    Stopped,
+    /// `finished` failed.
+    Failed(E),
+}
+
+/// Simulates `replications` on a pool of `threads` workers, passing each replication's
+/// rows to `finished` as it ends (to record it, to tick a progress bar), and joins the rows
+/// in replication order. Once `stop` is set, no replication starts and those under way stop
+/// at their next post.
+pub fn run_interruptible<E: Send>(
+    model: &Model,
+    replications: &[u32],
+    threads: usize,
+    with_agents: bool,
+    stop: &AtomicBool,
+    finished: &(dyn Fn(u32, &Rows) -> Result<(), E> + Sync),
+) -> Result<Ran<E>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let per_replication: Vec<Rows> = pool.install(|| {
+    let per_replication: Result<Vec<Option<Rows>>, E> = pool.install(|| {
         replications
             .par_iter()
             .map(|&r| {
-                let rows = simulate(model, r, with_agents);
-                progress();
-                rows
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                match simulate_unless_stopped(model, r, with_agents, stop) {
+                    Some(rows) => finished(r, &rows).map(|()| Some(rows)),
+                    None => Ok(None),
+                }
             })
             .collect()
     });
+    let per_replication = match per_replication {
+        Ok(rows) => rows,
+        Err(e) => return Ok(Ran::Failed(e)),
+    };
     let mut all = Rows::default();
     for rows in per_replication {
-        all.append(rows);
+        match rows {
+            Some(rows) => all.append(rows),
+            None => return Ok(Ran::Stopped),
+        }
     }
-    Ok(all)
+    Ok(Ran::Whole(Box::new(all)))
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn calibration(file: &ScenarioFile) -> Vec<CalibrationRow> {
         .into_iter()
         .map(|(arm, f)| {
             let model = validate(&f).unwrap_or_else(|e| panic!("{arm}: {e:?}"));
-            run_replications(&model, &replications, 2, false, &|| {}).unwrap()
+            run_replications(&model, &replications, 2, false).unwrap()
         })
         .collect();
     calibration_rows(&rows[0], &rows[1], &rows[2])

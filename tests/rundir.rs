@@ -334,11 +334,13 @@ fn a_killed_run_leaves_one_whole_run() {
             plot_refused(&out, "an interrupted run left");
             seed_in_place = None;
         }
-        // Only what the swap leaves beside it: staging and old directories.
+        // Only what the swap leaves beside it (staging and old directories), and the
+        // finished replications a killed run keeps for `--resume`.
         for name in others(tmp.path(), &["out"]) {
             assert!(
                 name.starts_with(".out.connectsim-stage-")
-                    || name.starts_with(".out.connectsim-old-"),
+                    || name.starts_with(".out.connectsim-old-")
+                    || name.starts_with(".out.connectsim-partial-"),
                 "{name} left beside the run directory"
             );
         }

@@ -44,6 +44,7 @@ mod tests;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auction::{Bid, Win};
 use crate::ledger::{Connects, Ledger, Piece};
@@ -61,11 +62,11 @@ pub(crate) use tally::{Cumulative, Tally};
 
 type Rng = StreamRng;
 
-/// Simulates one replication: what happened in it, in numbers.
-pub(crate) fn run_replication(model: &Model, replication: u32) -> Tally {
+/// Simulates one replication: what happened in it, in numbers; `None` if `stop` was set
+/// before it reached the horizon (an interrupted run).
+pub(crate) fn run_replication(model: &Model, replication: u32, stop: &AtomicBool) -> Option<Tally> {
     let mut sim = Sim::new(model, Streams::new(model.seed, replication));
-    sim.run();
-    sim.finish()
+    sim.run(stop).then(|| sim.finish())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -289,13 +290,15 @@ impl<'m> Sim<'m> {
         }
     }
 
-    fn run(&mut self) {
-        self.run_observed(|_, _| {});
+    /// Runs to the horizon unless `stop` is set first; returns whether it got there.
+    fn run(&mut self, stop: &AtomicBool) -> bool {
+        self.run_observed(stop, |_, _| {})
     }
 
     /// The event loop; `observe` sees the state after every step (tests check invariants
-    /// with it; the run passes a no-op).
-    fn run_observed(&mut self, mut observe: impl FnMut(Step, &Sim)) {
+    /// with it; the run passes a no-op). `stop` is read at each post: once it is set, the
+    /// loop returns `false` within a post's worth of work.
+    fn run_observed(&mut self, stop: &AtomicBool, mut observe: impl FnMut(Step, &Sim)) -> bool {
         let horizon = self.model.horizon_hours();
         for id in 0..self.agents.len() {
             self.leave_if_blocked(id, 0.0);
@@ -316,6 +319,9 @@ impl<'m> Sim<'m> {
                 break;
             }
             if next_post == Some(t) && next_event.is_none_or(|e| t <= e) {
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
                 self.post(t);
                 next_post = next_arrival(&self.model.jobs, t, horizon, &mut arrivals);
                 observe(Step::Post, self);
@@ -340,5 +346,6 @@ impl<'m> Sim<'m> {
             self.close_month();
             observe(Step::MonthEnd, self);
         }
+        true
     }
 }
