@@ -164,6 +164,15 @@ fn run_command(args: RunArgs) -> Outcome {
     };
     let (partial, resumed) =
         Partial::open(&out, &identity, &replications, args.resume).map_err(Failure::bad_input)?;
+    if !args.quiet && !resumed.replications.is_empty() {
+        eprintln!(
+            "Resuming: {} of {} replications were finished in {}; simulating the other {}",
+            resumed.replications.len(),
+            replications.len(),
+            partial.path().display(),
+            replications.len() - resumed.replications.len()
+        );
+    }
     let stop = Stop::on_signals()?;
     let bar = progress_bar(replications.len() as u64, args.quiet);
     let run = Run {
