@@ -495,6 +495,41 @@ fn shards_merge_into_the_unsharded_run() {
     );
 }
 
+#[test]
+fn shards_merge_into_the_unsharded_run_for_one_three_and_more_shards_than_replications() {
+    let tmp = tempdir();
+    let scenario = data("tiny.toml");
+    let args = ["--replications", "4", "--threads", "1"];
+    let whole = tmp.path().join("whole");
+    run(&scenario, &whole, &args);
+    for n in [1u32, 3, 6] {
+        let shards: Vec<_> = (0..n)
+            .map(|k| {
+                let dir = tmp.path().join(format!("n{n}-s{k}"));
+                let shard = format!("{k}/{n}");
+                run(&scenario, &dir, &[&args[..], &["--shard", &shard]].concat());
+                dir
+            })
+            .collect();
+        // With more shards than replications, some shards hold none.
+        let held: usize = shards
+            .iter()
+            .map(|d| manifest(d)["replications_run"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(held, 4);
+        let merged = tmp.path().join(format!("n{n}-merged"));
+        connectsim()
+            .arg("merge")
+            .args(&shards)
+            .arg("--out")
+            .arg(&merged)
+            .arg("--no-plots")
+            .assert()
+            .success();
+        assert_same_csv(&whole, &merged);
+    }
+}
+
 // ---- 4. A ledger computed by hand -----------------------------------------------------
 
 #[test]
