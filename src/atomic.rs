@@ -132,7 +132,7 @@ const STAGE: &str = "connectsim-stage";
 const OLD: &str = "connectsim-old";
 
 /// The directory `target` is in (`.` for a bare name).
-fn parent_of(target: &Path) -> &Path {
+pub(crate) fn parent_of(target: &Path) -> &Path {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -141,7 +141,7 @@ fn parent_of(target: &Path) -> &Path {
 
 /// The prefix of the names beside `target` of directories of `kind`:
 /// `.<name>.<kind>-`.
-fn sibling_prefix(target: &Path, kind: &str) -> String {
+pub(crate) fn sibling_prefix(target: &Path, kind: &str) -> String {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

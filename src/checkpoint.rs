@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::atomic::write_file_atomically;
+use crate::atomic::{parent_of, sibling_prefix};
 use crate::export::data_files;
-use crate::results::{Rows, deserialize, files};
+use crate::results::{Rows, rows_from_files};
 
 /// What makes two runs the same run: a resume must match every field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,25 +169,9 @@ pub struct Resumed {
     pub rows: Rows,
 }
 
-/// The prefix of the names of `out`'s partial directories.
-fn prefix(out: &Path) -> String {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!(".{name}.{PARTIAL}-")
-}
-
-fn parent_of(out: &Path) -> &Path {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// The partial directories beside `out` (of any identity), newest first.
 fn partials_of(out: &Path) -> Vec<PathBuf> {
-    let prefix = prefix(out);
+    let prefix = sibling_prefix(out, PARTIAL);
     let Ok(entries) = fs::read_dir(parent_of(out)) else {
         return Vec::new();
     };
@@ -222,7 +207,11 @@ impl Partial {
         wanted: &[u32],
         resume: bool,
     ) -> Result<(Partial, Resumed), CheckpointError> {
-        let dir = parent_of(out).join(format!("{}{}", prefix(out), identity.tag()));
+        let dir = parent_of(out).join(format!(
+            "{}{}",
+            sibling_prefix(out, PARTIAL),
+            identity.tag()
+        ));
         if resume
             && fs::symlink_metadata(&dir).is_err()
             && let Some(other) = partials_of(out).into_iter().next()
@@ -359,7 +348,7 @@ impl Partial {
                 ));
             }
             let rows = self
-                .rows_of(&record)
+                .rows_of(record)
                 .map_err(|reason| self.bad(&path, reason))?;
             resumed.rows.append(rows);
             resumed.replications.push(r);
@@ -368,31 +357,15 @@ impl Partial {
     }
 
     /// A record's rows, each of the replication it says.
-    fn rows_of(&self, record: &Record) -> Result<Rows, String> {
-        fn csv<T: serde::de::DeserializeOwned>(
-            record: &Record,
-            name: &str,
-        ) -> Result<Vec<T>, String> {
-            let text = record
-                .files
-                .get(name)
-                .ok_or_else(|| format!("{name} is missing"))?;
-            deserialize(csv::Reader::from_reader(text.as_bytes()), Path::new(name))
-                .map_err(|e| e.to_string())
-        }
-        let mut rows = Rows {
-            strategy_monthly: csv(record, files::STRATEGY_MONTHLY)?,
-            market_monthly: csv(record, files::MARKET_MONTHLY)?,
-            agent_roi: csv(record, files::AGENT_ROI)?,
-            boost_bids: csv(record, files::BOOST_BIDS)?,
-            post_proposals: csv(record, files::POST_PROPOSALS)?,
-            agent_spend: csv(record, files::AGENT_SPEND)?,
-            ..Rows::default()
-        };
-        if self.agents_csv {
-            rows.agents = csv(record, files::AGENTS)?;
-        }
+    fn rows_of(&self, record: Record) -> Result<Rows, String> {
         let r = record.replication;
+        let files = record
+            .files
+            .into_iter()
+            .map(|(name, text)| (name, text.into_bytes()))
+            .collect();
+        let rows =
+            rows_from_files(&files, Path::new(""), self.agents_csv).map_err(|e| e.to_string())?;
         let foreign = rows.strategy_monthly.iter().any(|x| x.replication != r)
             || rows.market_monthly.iter().any(|x| x.replication != r)
             || rows.agent_roi.iter().any(|x| x.replication != r)
@@ -403,10 +376,6 @@ impl Partial {
         if foreign {
             return Err(format!("rows of another replication than {r}"));
         }
-        rows.proposals = rows
-            .market_monthly
-            .iter()
-            .fold(0u64, |sum, m| sum.saturating_add(m.proposals));
         Ok(rows)
     }
 }

@@ -816,38 +816,13 @@ impl CheckedRun {
         self.files.contains_key(name)
     }
 
-    /// The rows of the run's CSV file `name`.
-    fn csv<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, RunDirError> {
-        let path = self.dir.join(name);
-        let bytes = self
-            .files
-            .get(name)
-            .ok_or_else(|| RunDirError::new(&path, "missing: not a file of this run"))?;
-        deserialize(csv::Reader::from_reader(bytes.as_slice()), &path)
-    }
-
     /// The per-replication rows (`agents.csv` too if `with_agents`), checked against the
     /// manifest: exactly the replications and months it says, each file's rows in key
-    /// order, every key once. `proposals` is summed from `market_monthly.csv`.
+    /// order, every key once.
     pub fn rows(&self, with_agents: bool) -> Result<Rows, RunDirError> {
-        let mut rows = Rows {
-            strategy_monthly: self.csv(files::STRATEGY_MONTHLY)?,
-            market_monthly: self.csv(files::MARKET_MONTHLY)?,
-            agent_roi: self.csv(files::AGENT_ROI)?,
-            boost_bids: self.csv(files::BOOST_BIDS)?,
-            post_proposals: self.csv(files::POST_PROPOSALS)?,
-            agent_spend: self.csv(files::AGENT_SPEND)?,
-            ..Rows::default()
-        };
-        if with_agents {
-            rows.agents = self.csv(files::AGENTS)?;
-        }
+        let rows = rows_from_files(&self.files, &self.dir, with_agents)?;
         check_rows(&rows, &self.manifest)
             .map_err(|(file, message)| RunDirError::new(self.dir.join(file), message))?;
-        rows.proposals = rows
-            .market_monthly
-            .iter()
-            .fold(0u64, |sum, r| sum.saturating_add(r.proposals));
         Ok(rows)
     }
 
@@ -862,6 +837,44 @@ impl CheckedRun {
             m.scenario.price_usd,
         ))
     }
+}
+
+/// The per-replication rows in `files` (each CSV file's bytes by name; `agents.csv` too if
+/// `with_agents`), `proposals` summed from `market_monthly.csv`; an error names the file
+/// in `dir`.
+pub fn rows_from_files(
+    files: &BTreeMap<String, Vec<u8>>,
+    dir: &Path,
+    with_agents: bool,
+) -> Result<Rows, RunDirError> {
+    fn csv<T: serde::de::DeserializeOwned>(
+        files: &BTreeMap<String, Vec<u8>>,
+        dir: &Path,
+        name: &str,
+    ) -> Result<Vec<T>, RunDirError> {
+        let path = dir.join(name);
+        let bytes = files
+            .get(name)
+            .ok_or_else(|| RunDirError::new(&path, "missing: not a file of this run"))?;
+        deserialize(csv::Reader::from_reader(bytes.as_slice()), &path)
+    }
+    let mut rows = Rows {
+        strategy_monthly: csv(files, dir, files::STRATEGY_MONTHLY)?,
+        market_monthly: csv(files, dir, files::MARKET_MONTHLY)?,
+        agent_roi: csv(files, dir, files::AGENT_ROI)?,
+        boost_bids: csv(files, dir, files::BOOST_BIDS)?,
+        post_proposals: csv(files, dir, files::POST_PROPOSALS)?,
+        agent_spend: csv(files, dir, files::AGENT_SPEND)?,
+        ..Rows::default()
+    };
+    if with_agents {
+        rows.agents = csv(files, dir, files::AGENTS)?;
+    }
+    rows.proposals = rows
+        .market_monthly
+        .iter()
+        .fold(0u64, |sum, r| sum.saturating_add(r.proposals));
+    Ok(rows)
 }
 
 /// Checks rows against their manifest; the error names the file.
@@ -1023,8 +1036,7 @@ pub fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, R
     deserialize(reader, path)
 }
 
-/// Reads the rows of type `T` from CSV text; an error names `path`.
-pub fn deserialize<T: serde::de::DeserializeOwned, R: std::io::Read>(
+fn deserialize<T: serde::de::DeserializeOwned, R: std::io::Read>(
     mut reader: csv::Reader<R>,
     path: &Path,
 ) -> Result<Vec<T>, RunDirError> {
