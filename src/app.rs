@@ -6,8 +6,8 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,8 +17,7 @@ use signal_hook::flag;
 use crate::atomic::{StagedDir, WriteError};
 use crate::bench;
 use crate::calibration::{
-    CalibrationRow, TARGETS, calibration_rows, experiment_files, format_value, interval_text,
-    range_text,
+    CalibrationRow, TARGETS, calibration_rows, experiment_files, interval_text, range_text,
 };
 use crate::charts::CHARTS;
 use crate::checkpoint::{CheckpointError, Identity, Partial, Resumed};
@@ -28,12 +27,49 @@ use crate::export::{
     Manifest, OutError, Resources, ScenarioInfo, csv_bytes, data_files, ensure_writable,
     replaceable, seal, stage_run_dir, summary_files, write_files,
 };
+use crate::present::{ROI_NOTE, Unit, format_difference, format_interval, format_option};
 use crate::report::REPORT;
-use crate::results::{CheckedRun, Rows, RunData, files, read_checked, read_run_dir, summarize};
+use crate::results::{
+    CheckedRun, Rows, RunData, baseline_of, files, ranked_by_roi, read_checked, read_run_dir,
+    summarize,
+};
 use crate::runner::{Ran, Shard, run_interruptible, run_replications};
 use crate::scenario::ScenarioFile;
 use crate::scenario::{self, EMBEDDED, Scenario};
+use crate::sim::Watch;
 use crate::tune::{self, KNOBS};
+
+/// The commit this binary was built from (see `build.rs`).
+pub const COMMIT: &str = env!("CONNECTSIM_COMMIT");
+
+/// The time now, UTC, as `2026-12-02T17:55:03Z`.
+fn utc_now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    utc_text(seconds)
+}
+
+/// `seconds` since the Unix epoch as an ISO 8601 UTC time (the civil calendar from days, by
+/// Howard Hinnant's algorithm).
+fn utc_text(seconds: u64) -> String {
+    let (days, rest) = ((seconds / 86_400) as i64, seconds % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
 
 /// A failed command and its exit code.
 #[derive(Debug)]
@@ -174,7 +210,7 @@ fn run_command(args: RunArgs) -> Outcome {
         );
     }
     let stop = Stop::on_signals()?;
-    let bar = progress_bar(replications.len() as u64, args.quiet);
+    let progress = Progress::new(replications.len() as u64, model.months, args.quiet);
     let run = Run {
         scenario: &scenario,
         replications,
@@ -182,8 +218,8 @@ fn run_command(args: RunArgs) -> Outcome {
         shard: args.shard,
         agents_csv: args.agents_csv,
     };
-    let simulated = run.simulate(resumed, Some(&partial), &stop, &bar)?;
-    bar.finish_and_clear();
+    let simulated = run.simulate(resumed, Some(&partial), &stop, &progress)?;
+    progress.finish();
     let Some((rows, manifest)) = simulated else {
         return Err(stop.interrupted(format!(
             "{} of {} replications are kept in {}: run the same command with --resume to finish the rest",
@@ -268,7 +304,7 @@ impl Run<'_> {
         resumed: Resumed,
         partial: Option<&Partial>,
         stop: &Stop,
-        bar: &ProgressBar,
+        progress: &Progress,
     ) -> Result<Option<(Rows, Manifest)>, Failure> {
         let model = &self.scenario.model;
         let todo: Vec<u32> = self
@@ -277,13 +313,13 @@ impl Run<'_> {
             .copied()
             .filter(|r| resumed.replications.binary_search(r).is_err())
             .collect();
-        bar.inc(resumed.replications.len() as u64);
+        progress.add_resumed(resumed.replications.len() as u64);
         let started = Instant::now();
         let finished = |r: u32, rows: &Rows| {
             if let Some(partial) = partial {
                 partial.record(r, rows)?;
             }
-            bar.inc(1);
+            progress.add_finished();
             Ok::<(), CheckpointError>(())
         };
         let ran = run_interruptible(
@@ -291,7 +327,7 @@ impl Run<'_> {
             &todo,
             self.threads,
             self.agents_csv,
-            &stop.flag,
+            progress.watch(&stop.flag),
             &finished,
         )
         .map_err(Failure::failed)?;
@@ -312,6 +348,8 @@ impl Run<'_> {
         let scenario = self.scenario;
         let manifest = Manifest {
             connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            commit: Some(COMMIT.to_string()),
+            finished_utc: Some(utc_now()),
             scenario: ScenarioInfo {
                 name: scenario.file.name.clone(),
                 origin: scenario.origin.clone(),
@@ -359,7 +397,7 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications: Vec<u32> = (0..base.model.replications).collect();
     let stop = Stop::on_signals()?;
-    let bar = progress_bar(3 * replications.len() as u64, args.quiet);
+    let progress = Progress::new(3 * replications.len() as u64, base.model.months, args.quiet);
     let mut runs = Vec::new();
     for (arm, scenario) in experiment_scenarios(&base, &base.file)? {
         let run = Run {
@@ -369,13 +407,14 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
             shard: None,
             agents_csv: false,
         };
-        let Some((rows, manifest)) = run.simulate(Resumed::default(), None, &stop, &bar)? else {
-            bar.finish_and_clear();
+        let Some((rows, manifest)) = run.simulate(Resumed::default(), None, &stop, &progress)?
+        else {
+            progress.finish();
             return Err(stop.interrupted("nothing was written".to_string()));
         };
         runs.push((arm, rows, manifest));
     }
-    bar.finish_and_clear();
+    progress.finish();
     let table = calibration_rows(&runs[0].1, &runs[1].1, &runs[2].1);
     let csv = csv_bytes(&table).map_err(Failure::failed)?;
     let dir = staged.path();
@@ -570,7 +609,7 @@ fn print_calibration(scenario: &Scenario, table: &[CalibrationRow], out: &Path) 
         let target = format!("{:<width$}", r.target);
         println!(
             "{target}  {range:>17}  {:>9}  {interval:>21}  {:>4}  {:<9}  {}",
-            format_value(r.unit, r.mean),
+            format_option(r.unit, r.mean),
             r.replications,
             if r.verdict.is_empty() {
                 "-"
@@ -587,25 +626,86 @@ fn print_calibration(scenario: &Scenario, table: &[CalibrationRow], out: &Path) 
     println!("Table in {}", out.join(files::CALIBRATION).display());
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// A run's progress on a terminal, hidden off one or with `--quiet`. It is drawn at once
+/// and redrawn ten times a second from the months the replications have closed, so it
+/// moves within replications; its message counts the whole replications done. It fits in
+/// 80 columns.
+struct Progress {
+    bar: ProgressBar,
+    months: u64,
+    months_done: Arc<AtomicU64>,
+    replications: u64,
+    replications_done: AtomicU64,
+}
+
+impl Progress {
+    fn new(replications: u64, months: u32, quiet: bool) -> Progress {
+        let months = u64::from(months);
+        let months_done = Arc::new(AtomicU64::new(0));
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(replications.saturating_mul(months).max(1))
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg:<24} [{bar:25}] {percent:>3}% · {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        let progress = Progress {
+            bar,
+            months,
+            months_done,
+            replications,
+            replications_done: AtomicU64::new(0),
+        };
+        progress.show_replications();
+        if !progress.bar.is_hidden() {
+            progress.bar.enable_steady_tick(Duration::from_millis(100));
+            let (bar, done) = (progress.bar.clone(), Arc::clone(&progress.months_done));
+            std::thread::spawn(move || {
+                while !bar.is_finished() {
+                    bar.set_position(done.load(Ordering::Relaxed));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        progress
     }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {pos}/{len} replications [{bar:30}] {rate} · {eta} left",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.2} replications/s", state.per_sec());
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar
+
+    /// What the engine reads and tells: `stop`, and the months it closes.
+    fn watch<'a>(&'a self, stop: &'a AtomicBool) -> Watch<'a> {
+        Watch {
+            stop,
+            months_done: &self.months_done,
+        }
+    }
+
+    /// Counts `n` replications found finished (resumed), with all their months.
+    fn add_resumed(&self, n: u64) {
+        self.months_done
+            .fetch_add(n.saturating_mul(self.months), Ordering::Relaxed);
+        self.replications_done.fetch_add(n, Ordering::Relaxed);
+        self.show_replications();
+    }
+
+    /// Counts a replication that has just finished.
+    fn add_finished(&self) {
+        self.replications_done.fetch_add(1, Ordering::Relaxed);
+        self.show_replications();
+    }
+
+    fn show_replications(&self) {
+        let done = self.replications_done.load(Ordering::Relaxed);
+        self.bar
+            .set_message(format!("{done}/{} replications", self.replications));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Checks that `out` may be written as a run directory and opens its staging directory,
@@ -723,38 +823,68 @@ fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
         manifest.scenario.name, n, manifest.months, manifest.seed
     );
     println!();
+    let ranked = ranked_by_roi(&summary);
+    let Some(baseline) = baseline_of(&summary) else {
+        return;
+    };
+    let width = ranked
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let vs = format!("vs {baseline}");
     println!(
-        "{:<16} {:>10} {:>21} {:>14} {:>14}",
-        "strategy", "ROI", "95% CI", "cost/hire $", "hires/agent"
+        "{:<width$} {:>7} {:>18} {:>13} {:>9} {:>11}",
+        "strategy", "ROI", "95% CI", vs, "cash ROI", "$/agent-mo"
     );
     let get = |strategy: &str, metric: &str| {
         summary
             .iter()
             .find(|r| r.strategy == strategy && r.metric == metric)
     };
-    let fmt =
-        |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
-    let mut names: Vec<&str> = summary.iter().map(|r| r.strategy.as_str()).collect();
-    names.dedup();
-    for name in names {
+    for name in &ranked {
         let roi = get(name, "roi");
         let ci = roi
-            .and_then(|r| Some(format!("[{:.3}, {:.3}]", r.ci_low?, r.ci_high?)))
-            .unwrap_or_else(|| "-".to_string());
+            .and_then(|r| format_interval(Unit::Roi, r.ci_low, r.ci_high))
+            .unwrap_or_else(|| "–".to_string());
+        let difference = get(name, "roi_minus_baseline")
+            .and_then(|r| r.mean)
+            .map_or_else(|| "–".to_string(), |d| format_difference(Unit::Roi, d));
         println!(
-            "{:<16} {:>10} {:>21} {:>14} {:>14}",
+            "{:<width$} {:>7} {:>18} {:>13} {:>9} {:>11}",
             name,
-            fmt(roi.and_then(|r| r.mean), 3),
+            format_option(Unit::Roi, roi.and_then(|r| r.mean)),
             ci,
-            fmt(get(name, "cost_per_hire_usd").and_then(|r| r.mean), 2),
-            fmt(get(name, "hires_per_agent").and_then(|r| r.mean), 2),
+            difference,
+            format_option(Unit::Roi, get(name, "cash_roi").and_then(|r| r.mean)),
+            format_option(
+                Unit::Usd,
+                get(name, "earned_per_agent_month").and_then(|r| r.mean)
+            ),
         );
     }
     println!();
-    println!(
-        "ROI = (earned − cost) / cost over the horizon; mean and t-based 95% CI across {n} replications."
-    );
-    println!("Results in {}", out.display());
+    for line in wrap(
+        &format!(
+            "Ranked by ROI: the mean with its t-based 95% CI across {n} replications. {ROI_NOTE} \
+             {vs}: ROI minus {baseline}'s in the same replications, in percentage points. \
+             $/agent-mo: earned per agent and month."
+        ),
+        80,
+    ) {
+        println!("{line}");
+    }
+    println!();
+    if out.join(REPORT).exists() {
+        println!(
+            "Results in {}; open {} to read them.",
+            out.display(),
+            out.join(REPORT).display()
+        );
+    } else {
+        println!("Results in {}", out.display());
+    }
     println!(
         "{} proposals in {:.1} s on {} thread{}: {:.0} proposals/s",
         manifest.proposals_simulated,
@@ -763,6 +893,23 @@ fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
         if manifest.threads == 1 { "" } else { "s" },
         manifest.proposals_per_second
     );
+}
+
+/// `text` broken into lines of at most `width` characters, at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().expect("never empty");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
 }
 
 fn validate_command(scenarios: &[String]) -> Outcome {
@@ -893,6 +1040,8 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
         proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
         files: Vec::new(),
         resources: None,
+        commit: Some(COMMIT.to_string()),
+        finished_utc: Some(utc_now()),
         ..first.clone()
     };
     let staged = stage_out(out, &out_flag(out))?;
@@ -941,4 +1090,23 @@ fn bench_command(
         print!("{}", bench::table(&measured));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_times_follow_the_civil_calendar() {
+        assert_eq!(utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_text(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_text(1_796_227_199), "2026-12-02T15:59:59Z");
+    }
+
+    #[test]
+    fn text_wraps_at_spaces_within_the_width() {
+        let lines = wrap("a bb ccc dddd", 6);
+        assert_eq!(lines, ["a bb", "ccc", "dddd"]);
+        assert!(wrap(ROI_NOTE, 80).iter().all(|l| l.chars().count() <= 80));
+    }
 }

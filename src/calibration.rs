@@ -19,9 +19,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::present::{format_interval, format_value};
 use crate::results::{
-    ALL_AGENTS, MarketMonthRow, Rows, boost_lift, cap_effect_on_hire_share,
-    cap_effect_on_proposals, ratio,
+    ALL_AGENTS, AgentSpendRow, MarketMonthRow, PostProposalsRow, Rows, RunData, boost_lift,
+    cap_effect_on_hire_share, cap_effect_on_proposals, ratio,
 };
 use crate::scenario::file::ScenarioFile;
 use crate::stats::mean_ci;
@@ -38,22 +39,7 @@ pub struct Target {
     pub at_most: bool,
 }
 
-/// How a value reads (the `unit` column of `calibration.csv`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// A share, shown in percent.
-    #[default]
-    Share,
-    /// A relative change, shown as a signed percent.
-    Change,
-    /// A difference of shares, in percentage points.
-    Points,
-    /// A count per post.
-    Count,
-    /// US dollars.
-    Usd,
-}
+pub use crate::present::Unit;
 
 /// MODEL.md's targets, in the order of its table.
 pub const TARGETS: [Target; 7] = [
@@ -180,17 +166,17 @@ fn per_replication(rows: &[MarketMonthRow]) -> Vec<MarketMonthRow> {
 
 /// The median of each replication's proposals per resolved post, and the share of its
 /// resolved posts in each band.
-fn post_distribution(rows: &Rows) -> (Vec<f64>, Vec<Vec<f64>>) {
+fn post_distribution(post_proposals: &[PostProposalsRow]) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut medians = Vec::new();
     let mut bands = vec![Vec::new(); BANDS.len()];
     let mut i = 0;
-    while i < rows.post_proposals.len() {
-        let rep = rows.post_proposals[i].replication;
-        let j = i + rows.post_proposals[i..]
+    while i < post_proposals.len() {
+        let rep = post_proposals[i].replication;
+        let j = i + post_proposals[i..]
             .iter()
             .take_while(|r| r.replication == rep)
             .count();
-        let hist = &rows.post_proposals[i..j];
+        let hist = &post_proposals[i..j];
         let total: u64 = hist.iter().map(|r| r.posts).sum();
         // The lower median: the smallest count with at least half the posts at or below it.
         let mut seen = 0;
@@ -249,15 +235,7 @@ fn row(
 /// same replications).
 pub fn calibration_rows(market: &Rows, placebo: &Rows, capped: &Rows) -> Vec<CalibrationRow> {
     let m = per_replication(&market.market_monthly);
-    let p = per_replication(&placebo.market_monthly);
     let c = per_replication(&capped.market_monthly);
-    let (medians, bands) = post_distribution(market);
-    let spend: Vec<f64> = market
-        .agent_spend
-        .iter()
-        .filter(|r| r.strategy == ALL_AGENTS)
-        .filter_map(|r| r.p50)
-        .collect();
     let paired: Vec<f64> = c
         .iter()
         .zip(&m)
@@ -266,6 +244,45 @@ pub fn calibration_rows(market: &Rows, placebo: &Rows, capped: &Rows) -> Vec<Cal
             let without = ratio(base.capped_proposals as f64, base.capped_posts as f64)?;
             ratio(with, without).map(|r| r - 1.0)
         })
+        .collect();
+    let p = per_replication(&placebo.market_monthly);
+    let mut out = target_rows((&market.post_proposals, &market.agent_spend), &m, &p, &c);
+    // Beside the targets: the paired cap estimate and the proposals-per-post bands.
+    out.push(row(
+        "application cap: capped posts vs the same posts uncapped (paired)",
+        None,
+        "common random numbers: the market run's capped arm",
+        Unit::Change,
+        &paired,
+    ));
+    out.extend(band_rows(&market.post_proposals));
+    out
+}
+
+/// The calibration table of one run alone (the report of a run): the market targets from
+/// it, and the experiments' targets from its own placebo posts and capped posts, which
+/// have values only when its scenario has them (`connectsim calibrate` runs both).
+pub fn run_calibration_rows(run: &RunData) -> Vec<CalibrationRow> {
+    let m = per_replication(&run.market_monthly);
+    let mut out = target_rows((&run.post_proposals, &run.agent_spend), &m, &m, &m);
+    out.extend(band_rows(&run.post_proposals));
+    out
+}
+
+/// The rows of [`TARGETS`]: the market's from the market run's (proposals-per-post and
+/// spending rows) and its per-replication sums `m`, the boost lift from the placebo run's
+/// sums `p`, the cap's from the capped run's `c`.
+fn target_rows(
+    (post_proposals, agent_spend): (&[PostProposalsRow], &[AgentSpendRow]),
+    m: &[MarketMonthRow],
+    p: &[MarketMonthRow],
+    c: &[MarketMonthRow],
+) -> Vec<CalibrationRow> {
+    let (medians, _) = post_distribution(post_proposals);
+    let spend: Vec<f64> = agent_spend
+        .iter()
+        .filter(|r| r.strategy == ALL_AGENTS)
+        .filter_map(|r| r.p50)
         .collect();
     let values: [Vec<f64>; 7] = [
         m.iter()
@@ -280,33 +297,33 @@ pub fn calibration_rows(market: &Rows, placebo: &Rows, capped: &Rows) -> Vec<Cal
         c.iter().filter_map(cap_effect_on_proposals).collect(),
         c.iter().filter_map(cap_effect_on_hire_share).collect(),
     ];
-    let mut out: Vec<CalibrationRow> = TARGETS
+    TARGETS
         .iter()
         .zip(&values)
         .map(|(t, v)| row(t.name, Some((t.low, t.high)), t.source, t.unit, v))
-        .collect();
-    // Beside the targets: the paired cap estimate and the proposals-per-post bands.
-    out.push(row(
-        "application cap: capped posts vs the same posts uncapped (paired)",
-        None,
-        "common random numbers: the market run's capped arm",
-        Unit::Change,
-        &paired,
-    ));
-    for (&(low, high), shares) in BANDS.iter().zip(&bands) {
-        let band = match high {
-            Some(h) => format!("[{low}, {h})"),
-            None => format!("[{low}, ∞)"),
-        };
-        out.push(row(
-            &format!("share of resolved posts with {band} proposals"),
-            None,
-            TARGETS[2].source,
-            Unit::Share,
-            shares,
-        ));
-    }
-    out
+        .collect()
+}
+
+/// The share of resolved posts in each of the marketplace's bands of proposals per post.
+fn band_rows(post_proposals: &[PostProposalsRow]) -> Vec<CalibrationRow> {
+    let (_, bands) = post_distribution(post_proposals);
+    BANDS
+        .iter()
+        .zip(&bands)
+        .map(|(&(low, high), shares)| {
+            let band = match high {
+                Some(h) => format!("[{low}, {h})"),
+                None => format!("[{low}, ∞)"),
+            };
+            row(
+                &format!("share of resolved posts with {band} proposals"),
+                None,
+                TARGETS[2].source,
+                Unit::Share,
+                shares,
+            )
+        })
+        .collect()
 }
 
 /// A row's range as it reads (`10.0% to 15.0%`), or `-` without one.
@@ -314,40 +331,22 @@ pub fn range_text(row: &CalibrationRow) -> String {
     match (row.low, row.high) {
         (Some(low), Some(high)) => format!(
             "{} to {}",
-            format_value(row.unit, Some(low)),
-            format_value(row.unit, Some(high))
+            format_value(row.unit, low),
+            format_value(row.unit, high)
         ),
         _ => "-".to_string(),
     }
 }
 
-/// A row's 95% interval as it reads (`[12.4%, 12.8%]`), or `-` without one.
+/// A row's 95% interval as it reads (`[12.4%, 12.8%]`, clipped to what the quantity can
+/// be), or `-` without one.
 pub fn interval_text(row: &CalibrationRow) -> String {
-    match (row.ci_low, row.ci_high) {
-        (Some(_), Some(_)) => format!(
-            "[{}, {}]",
-            format_value(row.unit, row.ci_low),
-            format_value(row.unit, row.ci_high)
-        ),
-        _ => "-".to_string(),
-    }
-}
-
-/// How a value of a row reads in the printed table (shares in percent, …).
-pub fn format_value(unit: Unit, value: Option<f64>) -> String {
-    value.map_or("-".to_string(), |v| match unit {
-        Unit::Share => format!("{:.1}%", 100.0 * v),
-        Unit::Change => format!("{:+.1}%", 100.0 * v),
-        Unit::Points => format!("{:+.1} pp", 100.0 * v),
-        Unit::Count => format!("{v:.1}"),
-        Unit::Usd => format!("${v:.2}"),
-    })
+    format_interval(row.unit, row.ci_low, row.ci_high).unwrap_or_else(|| "-".to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::PostProposalsRow;
 
     #[test]
     fn the_median_and_the_bands_come_from_the_histogram() {
@@ -362,7 +361,7 @@ mod tests {
                 .collect(),
             ..Rows::default()
         };
-        let (medians, bands) = post_distribution(&rows);
+        let (medians, bands) = post_distribution(&rows.post_proposals);
         // Replication 0: 10 posts, the 5th at 7 proposals; replication 1: one post at 12.
         assert_eq!(medians, vec![7.0, 12.0]);
         assert_eq!(bands[0], vec![0.2, 0.0]);

@@ -10,7 +10,18 @@ use crate::runner::Shard;
 /// Monte Carlo simulator of freelancer bidding strategies on marketplaces that charge for
 /// proposals in tokens (Upwork's Connects).
 #[derive(Debug, Parser)]
-#[command(name = "connectsim", version, about, propagate_version = true)]
+#[command(
+    name = "connectsim",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:\n  \
+    connectsim run                       the embedded default scenario; then open \
+    output/default/report.html\n  \
+    connectsim run my.toml --replications 32\n  \
+    connectsim compare output/upwork-2021 output/default\n\n\
+    `connectsim help COMMAND` shows a command's flags and examples."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -19,25 +30,41 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario: replications in parallel, CSV results, a manifest and charts.
+    #[command(
+        after_help = "Examples:\n  connectsim run                          the embedded default: output/default/\n  connectsim run upwork-2021 --replications 32 --months 12\n  connectsim run my.toml --out output/mine --seed 7\n  connectsim run --shard 0/4 --out output/s0   one of 4 shards; then `connectsim merge`\n  connectsim run my.toml --resume         finish a run stopped by Ctrl-C\n\nThe report to open: <out>/report.html."
+    )]
     Run(RunArgs),
     /// Run a scenario with its paired counterfactuals (placebo posts, capped posts) and
     /// print MODEL.md's calibration table; also writes calibration.csv.
+    #[command(
+        after_help = "Examples:\n  connectsim calibrate                    the default scenario against MODEL.md's targets\n  connectsim calibrate my.toml --replications 16"
+    )]
     Calibrate(CalibrateArgs),
     /// Search the calibration knobs for a scenario that meets MODEL.md's targets
     /// (Nelder–Mead on shortened calibration runs with common random numbers).
+    #[command(
+        after_help = "Examples:\n  connectsim tune --knobs position_decay,badge_lift --evaluations 60\n  connectsim tune my.toml --replications 8 --months 12"
+    )]
     Tune(TuneArgs),
     /// Check scenario files without running them.
+    #[command(
+        after_help = "Examples:\n  connectsim validate my.toml\n  connectsim validate scenarios/*.toml"
+    )]
     Validate {
         /// Scenario files (or names of embedded scenarios).
         #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<String>,
     },
     /// Redraw every chart (and the report) of a run directory from its CSV files alone.
+    #[command(after_help = "Example:\n  connectsim plot output/default")]
     Plot {
         #[arg(value_name = "RUN_DIR")]
         run_dir: PathBuf,
     },
     /// Draw several runs on one chart and write a comparison table.
+    #[command(after_help = "Example (the same seed, so replications pair):\n  \
+        connectsim run upwork-2021 && connectsim run default\n  \
+        connectsim compare output/upwork-2021 output/default --out output/2021-vs-now")]
     Compare {
         #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
         run_dirs: Vec<PathBuf>,
@@ -46,6 +73,9 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Combine shard directories into the output of the unsharded run.
+    #[command(after_help = "Example:\n  \
+        for k in 0 1 2; do connectsim run --shard $k/3 --out output/s$k; done\n  \
+        connectsim merge output/s0 output/s1 output/s2 --out output/default")]
     Merge {
         #[arg(required = true, value_name = "SHARD_DIR")]
         shard_dirs: Vec<PathBuf>,
@@ -56,6 +86,10 @@ pub enum Command {
         no_plots: bool,
     },
     /// Measure simulation throughput and thread scaling, and print a table.
+    #[command(
+        after_help = "Examples:\n  connectsim bench                        the default scenario on 1 and all cores\n  \
+        connectsim bench large --threads 1,2 --json"
+    )]
     Bench {
         /// Scenario file or embedded name [default: the embedded default scenario]
         #[arg(value_name = "SCENARIO")]
@@ -74,6 +108,7 @@ pub enum Command {
         json: bool,
     },
     /// List the scenarios embedded in the binary.
+    #[command(after_help = "Example:\n  connectsim scenarios")]
     Scenarios,
 }
 

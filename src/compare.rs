@@ -32,6 +32,7 @@ use crate::atomic::{WriteError, write_file_atomically};
 use crate::charts::{
     self, BandLine, ChartError, LegendEntry, LinePanel, LinePanels, SeriesStyle, Unit, Zero,
 };
+use crate::present::{self, format_difference, strategy_metric};
 use crate::results::{METRICS, RunData, StrategyTotals, files, strategy_totals};
 use crate::stats::{MeanCi, mean_ci};
 
@@ -297,14 +298,14 @@ fn to_csv(rows: &[ComparisonRow]) -> Result<Vec<u8>, CompareError> {
         .map_err(|e| CompareError::Csv(e.to_string()))
 }
 
-/// A metric's value for a reader: ROI in percent (differences in percentage points),
-/// money in USD.
+/// A metric's value for a reader (see `present`): a run's own in its unit, a paired
+/// difference in percentage points (ROI) or signed in the unit.
 fn format_value(metric: &str, v: f64, difference: bool) -> String {
-    match (metric, difference) {
-        ("roi", false) => format!("{:+.1}%", v * 100.0),
-        ("roi", true) => format!("{:+.1} pp", v * 100.0),
-        (_, false) => format!("{v:.2}"),
-        (_, true) => format!("{v:+.2}"),
+    let unit = strategy_metric(metric).map_or(present::Unit::Count, |m| m.unit);
+    if difference {
+        format_difference(unit, v)
+    } else {
+        present::format_value(unit, v)
     }
 }
 
@@ -315,20 +316,28 @@ fn format_cell(row: &ComparisonRow) -> String {
         return "–".to_string();
     };
     let mean = format_value(&row.metric, mean, difference);
-    match (row.ci_low, row.ci_high) {
-        (Some(low), Some(high)) => format!(
-            "{mean} [{}, {}]",
-            format_value(&row.metric, low, difference),
-            format_value(&row.metric, high, difference)
-        ),
-        _ => mean,
+    let interval = if difference {
+        row.ci_low.zip(row.ci_high).map(|(low, high)| {
+            format!(
+                "[{}, {}]",
+                format_value(&row.metric, low, true),
+                format_value(&row.metric, high, true)
+            )
+        })
+    } else {
+        let unit = strategy_metric(&row.metric).map_or(present::Unit::Count, |m| m.unit);
+        present::format_interval(unit, row.ci_low, row.ci_high)
+    };
+    match interval {
+        Some(interval) => format!("{mean} {interval}"),
+        None => mean,
     }
 }
 
 /// A metric's heading in `comparison.md`.
 fn metric_title(metric: &str) -> &str {
     match metric {
-        "roi" => "ROI over the whole run",
+        "roi" => "ROI over the whole run (%; differences in percentage points)",
         "cost_per_hire_usd" => "Cost per hire (USD)",
         other => other,
     }
@@ -353,9 +362,10 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
             run.price_usd
         );
     }
-    md.push_str(
-        "\nEach cell: the mean across replications [its 95% confidence interval]. \
-         ROI = (earned − cost) / cost over the whole run.\n",
+    let _ = writeln!(
+        md,
+        "\nEach cell: the mean across replications [its 95% confidence interval]. {}",
+        present::ROI_NOTE
     );
     let strategies: BTreeSet<&str> = runs.iter().flat_map(Compared::strategies).collect();
     for metric in COMPARED_METRICS {
@@ -540,13 +550,13 @@ mod tests {
     }
 
     #[test]
-    fn cells_write_roi_in_percent_and_differences_in_points() {
+    fn cells_write_roi_in_percent_and_differences_in_points_with_units() {
         let mut row = row("a", None, "spray", "roi", &[0.1, 0.2, 0.3]);
-        assert_eq!(format_cell(&row), "+20.0% [-4.8%, +44.8%]");
+        assert_eq!(format_cell(&row), "20.0% [−4.8%, 44.8%]");
         row.baseline = Some("b".to_string());
-        assert_eq!(format_cell(&row), "+20.0 pp [-4.8 pp, +44.8 pp]");
+        assert_eq!(format_cell(&row), "+20.0 pp [−4.8 pp, +44.8 pp]");
         let cost = super::row("a", None, "spray", "cost_per_hire_usd", &[12.5]);
-        assert_eq!(format_cell(&cost), "12.50");
+        assert_eq!(format_cell(&cost), "$12.50");
         assert_eq!(format_cell(&super::row("a", None, "s", "roi", &[])), "–");
     }
 }

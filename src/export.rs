@@ -21,6 +21,13 @@ use crate::runner::Shard;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub connectsim_version: String,
+    /// The commit connectsim was built from ("unknown" outside a git checkout).
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// When the run (or the merge) finished, UTC, as `2026-12-02T17:55:03Z`: a fact of the
+    /// machine, like the timings.
+    #[serde(default)]
+    pub finished_utc: Option<String>,
     pub scenario: ScenarioInfo,
     pub seed: u64,
     /// Replications of the whole run.

@@ -16,6 +16,7 @@ pub mod estimate;
 pub mod export;
 pub mod ledger;
 pub mod market;
+pub mod present;
 pub mod random;
 pub mod report;
 pub mod results;

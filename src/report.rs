@@ -1,15 +1,26 @@
-//! `report.html`: one page per run that a browser opens offline, with nothing to fetch:
-//! the scenario's name and SHA-256, the run's manifest, the summary table (each strategy's
-//! metrics as mean [95% interval] and n), the market summary when the run directory has
-//! one, and every chart, its SVG inlined (with links to the PNG and SVG files beside it).
+//! `report.html`: one page per run that a browser opens offline, with nothing to fetch, and
+//! that prints. In order: a title (scenario, date, connectsim version and commit), the
+//! contents, the findings (strategies ranked by ROI with paired intervals against the
+//! baseline strategy), the calibration table, every metric by strategy, the market, the
+//! charts (SVG inlined, each with a caption that says what to look at), the run's details
+//! and the definitions of the metrics, which every metric's name links to. Numbers read
+//! as `present` writes them: units, thousands separators, intervals clipped to what the
+//! quantity can be. Tables fit a 1 280 px window (`scripts/report-check` checks it in
+//! headless Chromium).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::{WriteError, write_file_atomically};
-use crate::calibration::{CalibrationRow, format_value, interval_text, range_text};
+use crate::calibration::{CalibrationRow, interval_text, range_text, run_calibration_rows};
 use crate::charts::CHARTS;
-use crate::results::{MarketSummaryRow, RunData, RunDirError, SummaryRow, files, read_csv};
+use crate::present::{
+    MARKET_METRICS, MetricInfo, ROI_NOTE, STRATEGY_METRICS, Unit, format_difference,
+    format_interval, format_option, grouped, market_metric, strategy_metric,
+};
+use crate::results::{
+    MarketSummaryRow, RunData, RunDirError, SummaryRow, baseline_of, files, ranked_by_roi, read_csv,
+};
 
 /// The report's file name.
 pub const REPORT: &str = "report.html";
@@ -45,10 +56,10 @@ pub fn write_report(
         Vec::new()
     };
     let calibration_path = data.dir.join(files::CALIBRATION);
-    let calibration: Vec<CalibrationRow> = if calibration_path.exists() {
-        read_csv(&calibration_path)?
+    let calibration = if calibration_path.exists() {
+        Calibration::Experiments(read_csv(&calibration_path)?)
     } else {
-        Vec::new()
+        Calibration::RunAlone(run_calibration_rows(data))
     };
     let mut charts = Vec::new();
     for name in CHARTS {
@@ -71,15 +82,79 @@ pub fn write_report(
     Ok(path)
 }
 
+/// The calibration table of a report: `calibrate`'s, with its counterfactual runs, or the
+/// run's own (the experiments' targets have values only if its scenario has their arms).
+enum Calibration {
+    Experiments(Vec<CalibrationRow>),
+    RunAlone(Vec<CalibrationRow>),
+}
+
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;\
-margin:2em auto;max-width:1400px;padding:0 1em;color:#222}\
-h1{margin-bottom:.2em}code{font-size:.95em}\
-table{border-collapse:collapse;margin:1em 0;font-size:.92em}\
-th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;vertical-align:top}\
+margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222;line-height:1.4}\
+h1{margin-bottom:.2em;font-size:1.7em}h2{margin-top:2em;border-bottom:1px solid #ddd}\
+code{font-size:.95em}.meta{color:#555;margin-top:0}\
+nav ol{columns:2;max-width:40em}\
+table{border-collapse:collapse;margin:1em 0;font-size:.85em;max-width:100%}\
+th,td{border:1px solid #ccc;padding:.25em .45em;text-align:right;vertical-align:top}\
 th:first-child,td:first-child{text-align:left}thead th{background:#f2f2f2}\
-.ci{color:#666;font-size:.85em;white-space:nowrap}.note{color:#555}\
-figure{margin:2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}\
-figcaption{color:#555}pre{background:#f7f7f7;padding:1em;overflow:auto}";
+td.text,th.text{text-align:left}td.range{white-space:nowrap}.ci{color:#666;font-size:.9em;white-space:nowrap}.note{color:#555}\
+a.def{color:inherit;text-decoration:underline dotted}\
+figure{margin:2em 0;break-inside:avoid}figure svg{width:100%;height:auto;border:1px solid #eee}\
+figcaption{color:#333;margin-top:.4em}pre{background:#f7f7f7;padding:1em;overflow:auto;\
+font-size:.8em}dt{font-weight:bold;margin-top:.6em}dd{margin-left:1.5em}\
+.inside{color:#1a7f37}.outside{color:#b3261e}\
+@media print{body{max-width:none;margin:0}nav{break-after:page}h2{break-after:avoid}\
+table{break-inside:auto}tr{break-inside:avoid}details{display:none}}";
+
+/// What each chart answers, and what to look at in it.
+const CAPTIONS: [(&str, &str); 6] = [
+    (
+        "roi",
+        "Which strategy pays best, and when does it start to? Cumulative ROI by month, with \
+         the 95% band across replications; the dashed line is break-even (earned = cost). \
+         Look at the order of the lines at the right edge and at where the bands separate.",
+    ),
+    (
+        "balance",
+        "Who hoards and who runs dry? Each strategy's Connects balance per agent by month. \
+         Look for balances that keep growing (Connects bought or granted and never used) and \
+         for strategies that sit near zero (held back by their budget).",
+    ),
+    (
+        "funnel",
+        "Where does each strategy lose its proposals? Proposals, interviews and hires per \
+         agent, with the conversion rates between them. Compare the rates, not only the \
+         heights: a strategy can send many proposals and convert few.",
+    ),
+    (
+        "boost_prices",
+        "How contested are the boost auctions? The price of winning bids against the \
+         competition for slots over the whole run. Look at whether prices pile up at a \
+         strategy's bid cap.",
+    ),
+    (
+        "roi_distribution",
+        "Is a strategy's mean ROI typical of its agents? The spread of per-agent ROI. A wide \
+         spread means a strategy's mean hides many agents who lose money.",
+    ),
+    (
+        "market",
+        "Is the market itself stable over the run? Proposals per post, the share of posts \
+         ending in a hire and the platform's revenue by month. Early months are a warm-up \
+         while agents join.",
+    ),
+];
+
+/// The report's sections, in order: (anchor, title).
+const SECTIONS: [(&str, &str); 7] = [
+    ("findings", "Findings"),
+    ("calibration", "Calibration"),
+    ("strategies", "Every metric by strategy"),
+    ("market", "The market"),
+    ("charts", "Charts"),
+    ("run", "The run"),
+    ("definitions", "Definitions"),
+];
 
 /// The report's HTML from its parts; `charts` pairs each chart's name with its SVG text,
 /// if drawn.
@@ -87,37 +162,391 @@ fn render(
     data: &RunData,
     manifest: &serde_json::Value,
     market: &[MarketSummaryRow],
-    calibration: &[CalibrationRow],
+    calibration: &Calibration,
     charts: &[(&str, Option<String>)],
 ) -> String {
     let name = escape(&data.scenario);
-    let sha = escape(manifest["scenario"]["sha256"].as_str().unwrap_or("unknown"));
+    let text = |key: &str| escape(manifest[key].as_str().unwrap_or("unknown"));
+    let date = manifest["finished_utc"]
+        .as_str()
+        .map_or("an unrecorded date".to_string(), |t| {
+            escape(&t.replacen('T', " ", 1).replace('Z', " UTC"))
+        });
+    let replications = manifest["replications_run"].as_array().map_or(0, Vec::len);
     let mut html = String::new();
     let _ = write!(
         html,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>connectsim: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <h1>{name}</h1>\n<p class=\"note\">connectsim run of the scenario <b>{name}</b>, \
-         scenario file SHA-256 <code>{sha}</code></p>\n"
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>connectsim report: {name}, {date}</title>\n<style>{STYLE}</style>\n</head>\n\
+         <body>\n<header>\n<h1>connectsim report: the scenario <i>{name}</i></h1>\n\
+         <p class=\"meta\">{replications} replications × {months} months, seed {seed} · \
+         finished {date} · connectsim {version}, commit <code>{commit}</code> · scenario \
+         file SHA-256 <code>{sha}</code></p>\n</header>\n",
+        months = manifest["months"],
+        seed = manifest["seed"],
+        version = text("connectsim_version"),
+        commit = text("commit"),
+        sha = escape(manifest["scenario"]["sha256"].as_str().unwrap_or("unknown")),
     );
+    html.push_str("<nav>\n<h2>Contents</h2>\n<ol>\n");
+    for (anchor, title) in SECTIONS {
+        let _ = writeln!(html, "<li><a href=\"#{anchor}\">{title}</a></li>");
+    }
+    html.push_str("</ol>\n</nav>\n");
+    let total = replications as u32;
+    html.push_str(&findings(&data.summary, total));
+    html.push_str(&calibration_table(calibration));
+    html.push_str(&summary_table(&data.summary, total));
+    html.push_str(&market_table(market, total));
+    html.push_str(&charts_section(charts));
     html.push_str(&manifest_table(manifest));
-    if !calibration.is_empty() {
-        html.push_str(&calibration_table(calibration));
+    html.push_str(&definitions());
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// A section's heading, numbered by its place in [`SECTIONS`].
+fn heading(anchor: &str) -> String {
+    let (i, (_, title)) = SECTIONS
+        .iter()
+        .enumerate()
+        .find(|(_, (a, _))| *a == anchor)
+        .expect("a section of SECTIONS");
+    format!("<h2 id=\"{anchor}\">{}. {title}</h2>\n", i + 1)
+}
+
+/// A metric's name in words, linked to its definition.
+fn metric_link(m: &MetricInfo, prefix: &str) -> String {
+    format!(
+        "<a class=\"def\" href=\"#{prefix}-{}\" title=\"{}\">{}</a>",
+        m.name,
+        escape(m.definition),
+        escape(m.label)
+    )
+}
+
+/// A table cell: the value as it reads, then its interval in small print, and n where it is
+/// not the run's `total` replications (a metric undefined in some).
+fn cell(
+    unit: Unit,
+    mean: Option<f64>,
+    (low, high): (Option<f64>, Option<f64>),
+    n: Count,
+) -> String {
+    let value = mean.map_or("–".to_string(), |v| format_option(unit, Some(v)));
+    let interval = format_interval(unit, low, high);
+    interval_cell(&value, interval.as_deref(), n)
+}
+
+/// Replications behind a value, and the run's.
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    n: u32,
+    total: u32,
+}
+
+/// A table cell of a value already written, with its interval and n (see [`cell`]).
+fn interval_cell(value: &str, interval: Option<&str>, count: Count) -> String {
+    let mut small = Vec::new();
+    if let Some(interval) = interval {
+        small.push(escape(interval));
     }
-    html.push_str(&summary_table(&data.summary));
-    if !market.is_empty() {
-        html.push_str(&market_table(market));
+    if count.n != count.total {
+        small.push(format!("n = {}", count.n));
     }
-    html.push_str("<h2>Charts</h2>\n");
+    if small.is_empty() {
+        format!("<td>{}</td>", escape(value))
+    } else {
+        format!(
+            "<td>{}<br><span class=\"ci\">{}</span></td>",
+            escape(value),
+            small.join(" ")
+        )
+    }
+}
+
+/// The findings: strategies ranked by ROI, each against the baseline strategy in the same
+/// replications, with a sentence on the top one.
+fn findings(summary: &[SummaryRow], total: u32) -> String {
+    let mut html = heading("findings");
+    let ranked = ranked_by_roi(summary);
+    let (Some(baseline), Some(top)) = (baseline_of(summary), ranked.first()) else {
+        html.push_str("<p class=\"note\">The run has no strategy with a defined ROI.</p>\n");
+        return html;
+    };
+    let get = |strategy: &str, metric: &str| {
+        summary
+            .iter()
+            .find(|r| r.strategy == strategy && r.metric == metric)
+    };
+    let value = |strategy: &str, metric: &str| {
+        let unit = strategy_metric(metric).map_or(Unit::Count, |m| m.unit);
+        format_option(unit, get(strategy, metric).and_then(|r| r.mean))
+    };
+    let roi = get(top, "roi");
+    let n = roi.map_or(0, |r| r.replications);
+    let interval = roi
+        .and_then(|r| format_interval(Unit::Roi, r.ci_low, r.ci_high))
+        .unwrap_or_default();
+    let _ = write!(
+        html,
+        "<p><b>{}</b> has the highest ROI, {} {}, across {n} replications",
+        escape(top),
+        value(top, "roi"),
+        escape(&interval)
+    );
+    if *top != baseline {
+        let difference = get(top, "roi_minus_baseline");
+        let wins = get(top, "roi_above_baseline_share");
+        let _ = write!(
+            html,
+            ": {} against <b>{}</b>, the baseline, in the same markets{}",
+            difference
+                .and_then(|d| d.mean)
+                .map_or("–".to_string(), |d| format_difference(Unit::Roi, d)),
+            escape(baseline),
+            wins.and_then(|w| w.mean).map_or(String::new(), |w| {
+                let k = (w * f64::from(wins.map_or(0, |w| w.replications))).round();
+                format!(
+                    ", ahead in {k} of {} replications",
+                    wins.map_or(0, |w| w.replications)
+                )
+            })
+        );
+    }
+    let _ = writeln!(
+        html,
+        ".</p>\n<p class=\"note\">{} Each strategy is compared with <b>{}</b> \
+         replication by replication: both ran in the same market, so the paired interval is \
+         narrower than the two separate ones.</p>",
+        escape(ROI_NOTE),
+        escape(baseline)
+    );
+    let columns = [
+        ("roi", "ROI"),
+        ("roi_minus_baseline", "ROI minus the baseline's"),
+        (
+            "roi_above_baseline_share",
+            "Replications ahead of the baseline",
+        ),
+        ("cash_roi", "Cash ROI"),
+        ("earned_per_agent_month", "Earned per agent-month"),
+        ("cost_per_hire_usd", "Cost per hire"),
+    ];
+    html.push_str("<table>\n<thead><tr><th>rank</th><th class=\"text\">strategy</th>");
+    for (metric, title) in columns {
+        let m = strategy_metric(metric).expect("a described metric");
+        let _ = write!(
+            html,
+            "<th><a class=\"def\" href=\"#strategy-{metric}\" title=\"{}\">{title}</a></th>",
+            escape(m.definition)
+        );
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for (rank, strategy) in ranked.iter().enumerate() {
+        let baseline_mark = if *strategy == baseline {
+            " (baseline)"
+        } else {
+            ""
+        };
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td class=\"text\">{}{baseline_mark}</td>",
+            rank + 1,
+            escape(strategy)
+        );
+        for (metric, _) in columns {
+            let unit = strategy_metric(metric).map_or(Unit::Count, |m| m.unit);
+            html.push_str(&match get(strategy, metric) {
+                Some(r) if metric == "roi_minus_baseline" && r.mean.is_some() => {
+                    let interval = r.ci_low.zip(r.ci_high).map(|(l, h)| {
+                        format!(
+                            "[{}, {}]",
+                            format_difference(unit, l),
+                            format_difference(unit, h)
+                        )
+                    });
+                    let mean = r.mean.map_or(0.0, |m| m);
+                    interval_cell(
+                        &format_difference(unit, mean),
+                        interval.as_deref(),
+                        Count {
+                            n: r.replications,
+                            total,
+                        },
+                    )
+                }
+                Some(r) if r.mean.is_none() => "<td>–</td>".to_string(),
+                Some(r) => cell(
+                    unit,
+                    r.mean,
+                    (r.ci_low, r.ci_high),
+                    Count {
+                        n: r.replications,
+                        total,
+                    },
+                ),
+                None => "<td></td>".to_string(),
+            });
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+/// The calibration table: each of MODEL.md's targets with its range, the simulated value,
+/// its interval, the replications and the verdict.
+fn calibration_table(calibration: &Calibration) -> String {
+    let mut html = heading("calibration");
+    let rows = match calibration {
+        Calibration::Experiments(rows) => {
+            html.push_str(
+                "<p class=\"note\">MODEL.md's calibration targets against this scenario and its \
+                 paired counterfactuals (<code>connectsim calibrate</code>), which share its \
+                 posts, clients and agents.",
+            );
+            rows
+        }
+        Calibration::RunAlone(rows) => {
+            html.push_str(
+                "<p class=\"note\">MODEL.md's calibration targets against this run alone. The \
+                 boost lift and the cap's effects need placebo posts and capped posts, which \
+                 <code>connectsim calibrate</code> runs beside the scenario in the same \
+                 market; without them their rows are empty.",
+            );
+            rows
+        }
+    };
+    html.push_str(
+        " Each value is the mean across replications with its 95% interval. <i>inside</i>: \
+         the whole interval is in the target's range; <i>outside</i>: none of it; \
+         <i>straddles</i>: in between.</p>\n<table>\n<thead><tr><th>target</th><th>range</th>\
+         <th>simulated</th><th>95% interval</th><th>n</th><th class=\"text\">verdict</th>\
+         <th class=\"text\">source</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    for r in rows {
+        let (range, interval) = (range_text(r), interval_text(r));
+        let verdict = if r.verdict.is_empty() {
+            "–"
+        } else {
+            &r.verdict
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td class=\"range\">{}</td><td>{}</td><td class=\"range\">{}</td>\
+             <td>{}</td><td class=\"text {verdict}\">{verdict}</td><td class=\"text\">{}</td></tr>",
+            escape(&r.target),
+            escape(&range),
+            escape(&format_option(r.unit, r.mean)),
+            escape(&interval),
+            r.replications,
+            escape(&r.source)
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+/// `summary.csv` as metrics (rows, in [`STRATEGY_METRICS`]' order) × strategies (columns,
+/// ranked by ROI).
+fn summary_table(summary: &[SummaryRow], total: u32) -> String {
+    let strategies = ranked_by_roi(summary);
+    let mut html = heading("strategies");
+    html.push_str(
+        "<p class=\"note\">Over the whole run: the mean across replications, its 95% \
+         confidence interval below it, and n where the metric is defined in fewer than all \
+         the replications. A metric's name links to its definition.</p>\n<table>\n<thead><tr><th>metric</th>",
+    );
+    for s in &strategies {
+        let _ = write!(html, "<th>{}</th>", escape(s));
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for m in STRATEGY_METRICS {
+        let rows: Vec<Option<&SummaryRow>> = strategies
+            .iter()
+            .map(|s| {
+                summary
+                    .iter()
+                    .find(|r| r.metric == m.name && r.strategy == *s)
+            })
+            .collect();
+        if rows.iter().all(Option::is_none) {
+            continue;
+        }
+        let _ = write!(html, "<tr><th>{}</th>", metric_link(m, "strategy"));
+        for r in rows {
+            html.push_str(&r.map_or("<td></td>".to_string(), |r| {
+                cell(
+                    m.unit,
+                    r.mean,
+                    (r.ci_low, r.ci_high),
+                    Count {
+                        n: r.replications,
+                        total,
+                    },
+                )
+            }));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+/// `market_summary.csv` as a table.
+fn market_table(market: &[MarketSummaryRow], total: u32) -> String {
+    let mut html = heading("market");
+    if market.is_empty() {
+        html.push_str("<p class=\"note\">This run directory has no market summary.</p>\n");
+        return html;
+    }
+    html.push_str(
+        "<table>\n<thead><tr><th>metric</th><th>mean and 95% interval</th></tr></thead>\n\
+         <tbody>\n",
+    );
+    for r in market {
+        let (label, unit) = market_metric(&r.metric).map_or_else(
+            || (escape(&r.metric), Unit::Count),
+            |m| (metric_link(m, "market"), m.unit),
+        );
+        let _ = writeln!(
+            html,
+            "<tr><th>{label}</th>{}</tr>",
+            cell(
+                unit,
+                r.mean,
+                (r.ci_low, r.ci_high),
+                Count {
+                    n: r.replications,
+                    total
+                }
+            )
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html
+}
+
+/// Every chart with its caption, its SVG inlined.
+fn charts_section(charts: &[(&str, Option<String>)]) -> String {
+    let mut html = heading("charts");
     for (chart, svg) in charts {
+        let caption = CAPTIONS
+            .iter()
+            .find(|(name, _)| name == chart)
+            .map_or("", |(_, caption)| caption);
         match svg {
             Some(svg) => {
                 let _ = write!(
                     html,
-                    "<figure id=\"{chart}\">\n{}\n<figcaption>{chart}: \
-                     <a href=\"{chart}.png\">PNG</a>, <a href=\"{chart}.svg\">SVG</a>\
+                    "<figure id=\"chart-{chart}\">\n{}\n<figcaption>{} \
+                     (<a href=\"{chart}.png\">PNG</a>, <a href=\"{chart}.svg\">SVG</a>)\
                      </figcaption>\n</figure>\n",
-                    svg_element(svg)
+                    svg_element(svg),
+                    escape(caption)
                 );
             }
             None => {
@@ -129,7 +558,38 @@ fn render(
             }
         }
     }
-    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// Every metric's definition, the target of the metric names' links.
+fn definitions() -> String {
+    let mut html = heading("definitions");
+    let _ = writeln!(html, "<p>{}</p>", escape(ROI_NOTE));
+    for (prefix, title, metrics) in [
+        (
+            "strategy",
+            "By strategy (<code>summary.csv</code>)",
+            STRATEGY_METRICS,
+        ),
+        (
+            "market",
+            "The market (<code>market_summary.csv</code>)",
+            MARKET_METRICS,
+        ),
+    ] {
+        let _ = writeln!(html, "<h3>{title}</h3>\n<dl>");
+        for m in metrics {
+            let _ = writeln!(
+                html,
+                "<dt id=\"{prefix}-{}\">{} <code>{}</code></dt><dd>{}</dd>",
+                m.name,
+                escape(m.label),
+                m.name,
+                escape(m.definition)
+            );
+        }
+        html.push_str("</dl>\n");
+    }
     html
 }
 
@@ -145,15 +605,18 @@ fn manifest_table(manifest: &serde_json::Value) -> String {
     if let Some(top) = manifest.as_object() {
         fields.extend(top.iter().map(|(k, v)| (k.clone(), v)));
     }
-    if let Some(scenario) = manifest["scenario"].as_object() {
-        fields.extend(
-            scenario
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "name" | "sha256"))
-                .map(|(k, v)| (format!("scenario.{k}"), v)),
-        );
+    for section in ["scenario", "resources"] {
+        if let Some(object) = manifest[section].as_object() {
+            fields.extend(
+                object
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "name" | "sha256"))
+                    .map(|(k, v)| (format!("{section}.{k}"), v)),
+            );
+        }
     }
-    let mut table = String::from("<h2>Run</h2>\n<table>\n");
+    let mut table = heading("run");
+    table.push_str("<table>\n");
     let mut texts = String::new();
     for (key, value) in fields {
         let key = escape(&key);
@@ -166,127 +629,38 @@ fn manifest_table(manifest: &serde_json::Value) -> String {
                 );
             }
             serde_json::Value::String(s) => {
-                let _ = writeln!(table, "<tr><th>{key}</th><td>{}</td></tr>", escape(s));
+                let _ = writeln!(
+                    table,
+                    "<tr><th>{key}</th><td class=\"text\">{}</td></tr>",
+                    escape(s)
+                );
             }
-            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
-                let _ = writeln!(table, "<tr><th>{key}</th><td>{value}</td></tr>");
+            serde_json::Value::Number(n) => {
+                let text = match n.as_f64() {
+                    // Seeds are identifiers, not quantities.
+                    Some(v) if key != "seed" => {
+                        let digits = if v.fract() == 0.0 || v.abs() >= 1000.0 {
+                            0
+                        } else {
+                            2
+                        };
+                        grouped(v, digits)
+                    }
+                    _ => n.to_string(),
+                };
+                let _ = writeln!(
+                    table,
+                    "<tr><th>{key}</th><td class=\"text\">{text}</td></tr>"
+                );
+            }
+            serde_json::Value::Bool(b) => {
+                let _ = writeln!(table, "<tr><th>{key}</th><td class=\"text\">{b}</td></tr>");
             }
             _ => {}
         }
     }
     table.push_str("</table>\n");
     table + &texts
-}
-
-/// `v` with four significant digits.
-fn number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = v.abs().log10().floor() as i32;
-    let decimals = (3 - digits).clamp(0, 6) as usize;
-    format!("{v:.decimals$}")
-}
-
-/// A table cell: the mean, then its interval and n in small print.
-fn cell(mean: Option<f64>, low: Option<f64>, high: Option<f64>, n: u32) -> String {
-    let Some(mean) = mean else {
-        return format!("<td>–<br><span class=\"ci\">n = {n}</span></td>");
-    };
-    let interval = match (low, high) {
-        (Some(low), Some(high)) => format!("[{}, {}] ", number(low), number(high)),
-        _ => String::new(),
-    };
-    format!(
-        "<td>{}<br><span class=\"ci\">{interval}n = {n}</span></td>",
-        number(mean)
-    )
-}
-
-/// `calibration.csv`: each target with its range, the simulated value, its interval, the
-/// replications and the verdict.
-fn calibration_table(rows: &[CalibrationRow]) -> String {
-    let mut table = String::from(
-        "<h2>Calibration</h2>\n<p class=\"note\">MODEL.md's calibration targets against this \
-         scenario and its paired counterfactuals (<code>connectsim calibrate</code>): the mean \
-         across replications with its 95% interval. <i>inside</i>: the whole interval is in \
-         the target's range; <i>outside</i>: none of it; <i>straddles</i>: in between.</p>\n\
-         <table>\n<thead><tr><th>target</th><th>range</th><th>simulated</th>\
-         <th>95% interval</th><th>n</th><th>verdict</th><th>source</th></tr></thead>\n<tbody>\n",
-    );
-    for r in rows {
-        let (range, interval) = (range_text(r), interval_text(r));
-        let _ = writeln!(
-            table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td></tr>",
-            escape(&r.target),
-            escape(&range),
-            escape(&format_value(r.unit, r.mean)),
-            escape(&interval),
-            r.replications,
-            escape(&r.verdict),
-            escape(&r.source)
-        );
-    }
-    table.push_str("</tbody>\n</table>\n");
-    table
-}
-
-/// `summary.csv` as metrics (rows, in the file's order) × strategies (columns).
-fn summary_table(summary: &[SummaryRow]) -> String {
-    let mut strategies: Vec<&str> = summary.iter().map(|r| r.strategy.as_str()).collect();
-    strategies.sort_unstable();
-    strategies.dedup();
-    let mut metrics: Vec<&str> = Vec::new();
-    for r in summary {
-        if !metrics.contains(&r.metric.as_str()) {
-            metrics.push(&r.metric);
-        }
-    }
-    let mut table = String::from(
-        "<h2>Summary by strategy</h2>\n<p class=\"note\">Over the whole run: the mean across \
-         replications, its 95% confidence interval [low, high], and n, the replications where \
-         the metric is defined. ROI = (earned − cost) / cost, as a ratio (0.5 = +50%).</p>\n\
-         <table>\n<thead><tr><th>metric</th>",
-    );
-    for s in &strategies {
-        let _ = write!(table, "<th>{}</th>", escape(s));
-    }
-    table.push_str("</tr></thead>\n<tbody>\n");
-    for metric in metrics {
-        let _ = write!(table, "<tr><th>{}</th>", escape(metric));
-        for s in &strategies {
-            match summary
-                .iter()
-                .find(|r| r.metric == metric && r.strategy == *s)
-            {
-                Some(r) => table.push_str(&cell(r.mean, r.ci_low, r.ci_high, r.replications)),
-                None => table.push_str("<td></td>"),
-            }
-        }
-        table.push_str("</tr>\n");
-    }
-    table.push_str("</tbody>\n</table>\n");
-    table
-}
-
-/// `market_summary.csv` as a table.
-fn market_table(market: &[MarketSummaryRow]) -> String {
-    let mut table = String::from(
-        "<h2>Market</h2>\n<table>\n<thead><tr><th>metric</th><th>mean [95% CI], n</th>\
-         </tr></thead>\n<tbody>\n",
-    );
-    for r in market {
-        let _ = writeln!(
-            table,
-            "<tr><th>{}</th>{}</tr>",
-            escape(&r.metric),
-            cell(r.mean, r.ci_low, r.ci_high, r.replications)
-        );
-    }
-    table.push_str("</tbody>\n</table>\n");
-    table
 }
 
 /// `text` with HTML's special characters escaped.
@@ -308,14 +682,6 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_keep_four_significant_digits() {
-        assert_eq!(number(0.123456), "0.1235");
-        assert_eq!(number(-12.3456), "-12.35");
-        assert_eq!(number(123456.7), "123457");
-        assert_eq!(number(0.0), "0");
-    }
 
     #[test]
     fn text_is_escaped_and_declarations_dropped() {

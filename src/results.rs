@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::export::Manifest;
 use crate::random::Draws;
-use crate::stats::mean_ci;
+use crate::stats::{mean_ci, wilson};
 
 /// `strategy_monthly.csv`: one strategy in one month of one replication. Counts are for
 /// that month alone, but `connects_balance` (at the month's end, held Connects included)
@@ -343,6 +343,9 @@ pub const METRICS: &[Metric] = &[
     ("earned_per_agent", |t, _| {
         ratio(t.usd_earned, t.agents as f64)
     }),
+    ("earned_per_agent_month", |t, _| {
+        ratio(t.usd_earned, t.agents as f64 * t.months as f64)
+    }),
     ("cost_per_agent", |t, p| {
         ratio(t.cost_usd(p), t.agents as f64)
     }),
@@ -384,24 +387,97 @@ pub const METRICS: &[Metric] = &[
     }),
 ];
 
+/// The strategy that the others are measured against in `summary.csv`'s paired metrics
+/// when the run has it; otherwise the first strategy by name.
+pub const BASELINE_STRATEGY: &str = "selective";
+
+/// The baseline strategy among `names` (sorted): [`BASELINE_STRATEGY`] if present, else the
+/// first.
+pub fn baseline_strategy<'a>(names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find(|n| **n == BASELINE_STRATEGY)
+        .or(names.first())
+        .copied()
+}
+
+/// The strategies of `summary.csv`'s rows by their mean ROI, highest first (any without
+/// one last, by name).
+pub fn ranked_by_roi(summary: &[SummaryRow]) -> Vec<&str> {
+    let mut ranked: Vec<(&str, Option<f64>)> = summary
+        .iter()
+        .filter(|r| r.metric == "roi")
+        .map(|r| (r.strategy.as_str(), r.mean))
+        .collect();
+    ranked.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(a.0.cmp(b.0)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.0.cmp(b.0),
+    });
+    ranked.into_iter().map(|(name, _)| name).collect()
+}
+
+/// The baseline strategy of `summary.csv`'s rows (see [`baseline_strategy`]).
+pub fn baseline_of(summary: &[SummaryRow]) -> Option<&str> {
+    let mut names: Vec<&str> = summary.iter().map(|r| r.strategy.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    baseline_strategy(&names)
+}
+
+/// The paired metrics of `summary.csv`, after each strategy's [`METRICS`]: its ROI minus the
+/// baseline strategy's in the same replication (the interval is that of the paired
+/// differences), and the share of replications in which its ROI is the higher (with a
+/// Wilson score interval). Undefined for the baseline itself.
+pub const PAIRED_METRICS: [&str; 2] = ["roi_minus_baseline", "roi_above_baseline_share"];
+
 /// `summary.csv` from the monthly rows: for each strategy (by name) and metric, the mean
-/// and 95% interval across the replications where the metric is defined.
+/// and 95% interval across the replications where the metric is defined, then the paired
+/// metrics against the baseline strategy ([`PAIRED_METRICS`]).
 pub fn summarize(rows: &[StrategyMonthRow], price_usd: f64) -> Vec<SummaryRow> {
     let totals = strategy_totals(rows);
-    let mut by_strategy: BTreeMap<&str, Vec<&StrategyTotals>> = BTreeMap::new();
-    for ((_, name), t) in &totals {
-        by_strategy.entry(name).or_default().push(t);
+    let mut by_strategy: BTreeMap<&str, Vec<(u32, &StrategyTotals)>> = BTreeMap::new();
+    for ((replication, name), t) in &totals {
+        by_strategy.entry(name).or_default().push((*replication, t));
     }
+    let names: Vec<&str> = by_strategy.keys().copied().collect();
+    let baseline: BTreeMap<u32, f64> = baseline_strategy(&names)
+        .and_then(|b| by_strategy.get(b))
+        .into_iter()
+        .flatten()
+        .filter_map(|(r, t)| Some((*r, t.roi(price_usd)?)))
+        .filter(|(_, v)| v.is_finite())
+        .collect();
     let mut out = Vec::new();
-    for (name, reps) in by_strategy {
+    for (name, reps) in &by_strategy {
         for (metric, f) in METRICS {
             let values: Vec<f64> = reps
                 .iter()
-                .filter_map(|t| f(t, price_usd))
+                .filter_map(|(_, t)| f(t, price_usd))
                 .filter(|v| v.is_finite())
                 .collect();
             out.push(summary_row(name, metric, &values));
         }
+        let differences: Vec<f64> = if Some(*name) == baseline_strategy(&names) {
+            Vec::new()
+        } else {
+            reps.iter()
+                .filter_map(|(r, t)| Some(t.roi(price_usd)? - baseline.get(r)?))
+                .filter(|v| v.is_finite())
+                .collect()
+        };
+        out.push(summary_row(name, PAIRED_METRICS[0], &differences));
+        let above = differences.iter().filter(|d| **d > 0.0).count();
+        let share = wilson(above, differences.len());
+        out.push(SummaryRow {
+            strategy: name.to_string(),
+            metric: PAIRED_METRICS[1].to_string(),
+            mean: share.map(|s| s.mean),
+            ci_low: share.and_then(|s| s.low),
+            ci_high: share.and_then(|s| s.high),
+            replications: differences.len() as u32,
+        });
     }
     out
 }
@@ -1077,4 +1153,58 @@ pub struct AgentRow {
     pub cost_usd: f64,
     /// Empty when the cost is 0.
     pub roi: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One month of `strategy` in `replication`: 10 Connects used at $1, `earned` dollars.
+    fn month(replication: u32, strategy: &str, earned: f64) -> StrategyMonthRow {
+        StrategyMonthRow {
+            replication,
+            strategy: strategy.to_string(),
+            agents: 1,
+            connects_spent: 10,
+            usd_earned: earned,
+            ..StrategyMonthRow::default()
+        }
+    }
+
+    #[test]
+    fn strategies_are_paired_with_the_baseline_replication_by_replication() {
+        // ROI = (earned − 10) / 10: selective 1.0 and 3.0, spray 2.0 and 3.5.
+        let rows = [
+            month(0, "selective", 20.0),
+            month(0, "spray", 30.0),
+            month(1, "selective", 40.0),
+            month(1, "spray", 45.0),
+        ];
+        let summary = summarize(&rows, 1.0);
+        let get = |s: &str, m: &str| {
+            summary
+                .iter()
+                .find(|r| r.strategy == s && r.metric == m)
+                .unwrap()
+        };
+        // Differences 1.0 and 0.5: mean 0.75, sd 0.3536, t(1) = 12.706.
+        let d = get("spray", "roi_minus_baseline");
+        assert!((d.mean.unwrap() - 0.75).abs() < 1e-12);
+        let half = 12.706_204_736 * 0.353_553_390_6 / 2f64.sqrt();
+        assert!((d.ci_high.unwrap() - (0.75 + half)).abs() < 1e-6);
+        assert_eq!(d.replications, 2);
+        assert_eq!(get("spray", "roi_above_baseline_share").mean, Some(1.0));
+        // The baseline against itself is undefined, not zero.
+        assert_eq!(get("selective", "roi_minus_baseline").mean, None);
+        assert_eq!(get("selective", "roi_above_baseline_share").replications, 0);
+        assert_eq!(ranked_by_roi(&summary), ["spray", "selective"]);
+        assert_eq!(baseline_of(&summary), Some("selective"));
+    }
+
+    #[test]
+    fn without_selective_the_baseline_is_the_first_strategy_by_name() {
+        assert_eq!(baseline_strategy(&["a", "b"]), Some("a"));
+        assert_eq!(baseline_strategy(&["a", "selective"]), Some("selective"));
+        assert_eq!(baseline_strategy(&[]), None);
+    }
 }

@@ -4,32 +4,29 @@
 //! with `;`), key order (months, then strategies by name), each month of a strategy as the
 //! change of its cumulative totals, ROI, days and the quantiles by strategy.
 
-use std::sync::atomic::AtomicBool;
-
 use crate::results::{
     ALL_AGENTS, AgentRoiRow, AgentRow, AgentSpendRow, BoostBidRow, MarketMonthRow,
     PostProposalsRow, Rows, StrategyMonthRow, ratio,
 };
 use crate::scenario::model::{HOURS_PER_DAY, HOURS_PER_MONTH, Model};
-use crate::sim::{Cumulative, Tally, run_replication};
+use crate::sim::{Cumulative, Tally, Watch, run_replication};
 use crate::stats::quantile_sorted;
 
 /// Simulates one replication; its rows come in key order.
 pub fn simulate(model: &Model, replication: u32, with_agents: bool) -> Rows {
-    let never = AtomicBool::new(false);
-    simulate_unless_stopped(model, replication, with_agents, &never)
+    simulate_watched(model, replication, with_agents, Watch::unwatched())
         .expect("a replication nothing stops runs to its end")
 }
 
-/// [`simulate`], or `None` if `stop` is set before the replication ends (an interrupted
-/// run: `stop` is read at each post).
-pub fn simulate_unless_stopped(
+/// [`simulate`] under `watch`: `None` if `watch.stop` is set before the replication ends
+/// (an interrupted run: it is read at each post).
+pub fn simulate_watched(
     model: &Model,
     replication: u32,
     with_agents: bool,
-    stop: &AtomicBool,
+    watch: Watch,
 ) -> Option<Rows> {
-    let tally = run_replication(model, replication, stop)?;
+    let tally = run_replication(model, replication, watch)?;
     Some(from_tally(model, tally, replication, with_agents))
 }
 

@@ -6,13 +6,14 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
 use crate::results::Rows;
-use crate::rows::simulate_unless_stopped;
+use crate::rows::simulate_watched;
 use crate::scenario::Model;
+use crate::sim::Watch;
 
 /// Shard `index` of `count`: the replications `r` with `r % count == index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +61,15 @@ pub fn run_replications(
     threads: usize,
     with_agents: bool,
 ) -> Result<Rows, rayon::ThreadPoolBuildError> {
-    let never = AtomicBool::new(false);
     let ok = |_: u32, _: &Rows| Ok::<(), std::convert::Infallible>(());
-    match run_interruptible(model, replications, threads, with_agents, &never, &ok)? {
+    match run_interruptible(
+        model,
+        replications,
+        threads,
+        with_agents,
+        Watch::unwatched(),
+        &ok,
+    )? {
         Ran::Whole(rows) => Ok(*rows),
         Ran::Stopped => unreachable!("nothing stops it"),
         Ran::Failed(never) => match never {},
@@ -74,7 +81,7 @@ pub fn run_replications(
 pub enum Ran<E> {
     /// Every replication ran: their rows, joined in replication order.
     Whole(Box<Rows>),
-    /// `stop` was set first: the replications that finished were passed to `finished`,
+    /// `watch.stop` was set first: the replications that finished were passed to `finished`,
     /// the others were dropped.
     Stopped,
     /// `finished` failed.
@@ -83,14 +90,15 @@ pub enum Ran<E> {
 
 /// Simulates `replications` on a pool of `threads` workers, passing each replication's
 /// rows to `finished` as it ends (to record it, to tick a progress bar), and joins the rows
-/// in replication order. Once `stop` is set, no replication starts and those under way stop
-/// at their next post.
+/// in replication order. Once `watch.stop` is set, no replication starts and those under
+/// way stop at their next post; each replication adds its months to `watch.months_done` as
+/// they end.
 pub fn run_interruptible<E: Send>(
     model: &Model,
     replications: &[u32],
     threads: usize,
     with_agents: bool,
-    stop: &AtomicBool,
+    watch: Watch,
     finished: &(dyn Fn(u32, &Rows) -> Result<(), E> + Sync),
 ) -> Result<Ran<E>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -100,10 +108,10 @@ pub fn run_interruptible<E: Send>(
         replications
             .par_iter()
             .map(|&r| {
-                if stop.load(Ordering::Relaxed) {
+                if watch.stop.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                match simulate_unless_stopped(model, r, with_agents, stop) {
+                match simulate_watched(model, r, with_agents, watch) {
                     Some(rows) => finished(r, &rows).map(|()| Some(rows)),
                     None => Ok(None),
                 }

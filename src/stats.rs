@@ -94,6 +94,27 @@ pub fn t_975(df: usize) -> f64 {
         + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92160.0 * n.powi(4))
 }
 
+/// The share `successes / n` with its 95% Wilson score interval, which stays within [0, 1]
+/// and keeps a width at 0 or n successes (unlike a t interval on 0/1 values); `None` for
+/// n = 0.
+pub fn wilson(successes: usize, n: usize) -> Option<MeanCi> {
+    if n == 0 {
+        return None;
+    }
+    let (k, n_f) = (successes as f64, n as f64);
+    let z = 1.959_963_984_540_054;
+    let p = k / n_f;
+    let denominator = 1.0 + z * z / n_f;
+    let centre = (p + z * z / (2.0 * n_f)) / denominator;
+    let half = z * (p * (1.0 - p) / n_f + z * z / (4.0 * n_f * n_f)).sqrt() / denominator;
+    Some(MeanCi {
+        mean: p,
+        low: Some((centre - half).max(0.0)),
+        high: Some((centre + half).min(1.0)),
+        n,
+    })
+}
+
 /// The `q` quantile (0 ≤ q ≤ 1) of sorted values, by linear interpolation between order
 /// statistics (type 7, as R's default); `None` for no values.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
@@ -134,6 +155,20 @@ mod tests {
         let ci = mean_ci(&[5.0]).unwrap();
         assert_eq!((ci.mean, ci.low, ci.high), (5.0, None, None));
         assert!(mean_ci(&[]).is_none());
+    }
+
+    #[test]
+    fn wilson_intervals_match_the_formula_and_stay_in_the_unit_interval() {
+        // 8 of 10: centre (0.8 + 1.9208/10) / 1.38415 = 0.71674, half-width 0.22653.
+        let ci = wilson(8, 10).unwrap();
+        assert_eq!(ci.mean, 0.8);
+        assert!((ci.low.unwrap() - 0.490_16).abs() < 1e-4, "{ci:?}");
+        assert!((ci.high.unwrap() - 0.943_32).abs() < 1e-4, "{ci:?}");
+        let all = wilson(16, 16).unwrap();
+        assert_eq!(all.high, Some(1.0));
+        assert!(all.low.unwrap() < 1.0 && all.low.unwrap() > 0.75);
+        assert_eq!(wilson(0, 16).unwrap().low, Some(0.0));
+        assert!(wilson(0, 0).is_none());
     }
 
     #[test]

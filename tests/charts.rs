@@ -157,7 +157,7 @@ fn plot_redraws_every_chart_and_the_report_from_the_csv_files() {
     assert_eq!(report, dir.join("report.html"));
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("<h1>fixture-a</h1>"));
+    assert!(html.contains("the scenario <i>fixture-a</i></h1>"));
     let sha = manifest(&dir)["scenario"]["sha256"]
         .as_str()
         .unwrap()
@@ -165,7 +165,7 @@ fn plot_redraws_every_chart_and_the_report_from_the_csv_files() {
     assert!(html.contains(&sha));
     for chart in CHARTS {
         assert!(
-            html.contains(&format!("<figure id=\"{chart}\">\n<svg")),
+            html.contains(&format!("<figure id=\"chart-{chart}\">\n<svg")),
             "{chart} not inlined"
         );
         assert!(html.contains(&format!("href=\"{chart}.png\"")));
@@ -178,10 +178,11 @@ fn plot_redraws_every_chart_and_the_report_from_the_csv_files() {
             "the report fetches something: {fetch}"
         );
     }
-    // The summary table (mean, interval, n) and the market summary.
-    assert!(html.contains("<th>cost_per_hire_usd</th>"));
-    assert!(html.contains("n = 3"));
-    assert!(html.contains("<th>proposals_per_post</th>"));
+    // The summary table and the market summary, metrics named in words and linked to
+    // their definitions.
+    assert!(html.contains("href=\"#strategy-cost_per_hire_usd\""));
+    assert!(html.contains(">Cost per hire</a>"));
+    assert!(html.contains(">Proposals per post</a>"));
     // Drawing again over existing charts works and gives the same files.
     let again = draw_all(&data, &dir).unwrap();
     assert_eq!(written, again);

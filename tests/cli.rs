@@ -487,6 +487,7 @@ fn shards_merge_into_the_unsharded_run() {
         o.remove("wall_seconds");
         o.remove("proposals_per_second");
         o.remove("resources");
+        o.remove("finished_utc");
         m
     };
     assert_eq!(
@@ -1267,5 +1268,34 @@ fn calibrate_writes_the_table_and_the_three_runs() {
     // The market run draws the capped arm but caps nothing: its arms see the same market.
     assert!(sum(&market, |r| r.capped_posts) > 0);
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(report.contains("<h2>Calibration</h2>"));
+    assert!(report.contains("<h2 id=\"calibration\">"));
+    // calibrate's own table, with its counterfactuals, not the run's alone.
+    assert!(report.contains("and its paired counterfactuals"));
+}
+
+#[test]
+fn every_command_s_help_has_an_example() {
+    for command in [
+        None,
+        Some("run"),
+        Some("calibrate"),
+        Some("tune"),
+        Some("validate"),
+        Some("plot"),
+        Some("compare"),
+        Some("merge"),
+        Some("bench"),
+        Some("scenarios"),
+    ] {
+        let mut cmd = connectsim();
+        if let Some(c) = command {
+            cmd.arg(c);
+        }
+        let out = cmd.arg("--help").output().unwrap();
+        assert!(out.status.success(), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Example"), "{command:?}: {help}");
+        let example = help.split("Example").nth(1).unwrap();
+        assert!(example.contains("connectsim "), "{command:?}: {example}");
+    }
 }

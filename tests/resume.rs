@@ -148,7 +148,12 @@ fn assert_same_run(a: &Path, b: &Path) {
     }
     let strip = |dir: &Path| {
         let mut m = manifest(dir);
-        for key in ["wall_seconds", "proposals_per_second", "resources"] {
+        for key in [
+            "wall_seconds",
+            "proposals_per_second",
+            "resources",
+            "finished_utc",
+        ] {
             m.as_object_mut().unwrap().remove(key);
         }
         m["files"]

@@ -44,7 +44,7 @@ mod tests;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::auction::{Bid, Win};
 use crate::ledger::{Connects, Ledger, Piece};
@@ -62,11 +62,31 @@ pub(crate) use tally::{Cumulative, Tally};
 
 type Rng = StreamRng;
 
-/// Simulates one replication: what happened in it, in numbers; `None` if `stop` was set
-/// before it reached the horizon (an interrupted run).
-pub(crate) fn run_replication(model: &Model, replication: u32, stop: &AtomicBool) -> Option<Tally> {
+/// What a replication under way reads and tells: whether it must stop (read at each post)
+/// and how many months it has closed (added to as each ends, for a progress bar).
+#[derive(Debug, Clone, Copy)]
+pub struct Watch<'a> {
+    pub stop: &'a AtomicBool,
+    pub months_done: &'a AtomicU64,
+}
+
+impl Watch<'static> {
+    /// A watch that nothing stops and nobody reads.
+    pub fn unwatched() -> Watch<'static> {
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        static UNREAD: AtomicU64 = AtomicU64::new(0);
+        Watch {
+            stop: &NEVER,
+            months_done: &UNREAD,
+        }
+    }
+}
+
+/// Simulates one replication: what happened in it, in numbers; `None` if `watch.stop` was
+/// set before it reached the horizon (an interrupted run).
+pub(crate) fn run_replication(model: &Model, replication: u32, watch: Watch) -> Option<Tally> {
     let mut sim = Sim::new(model, Streams::new(model.seed, replication));
-    sim.run(stop).then(|| sim.finish())
+    sim.run(watch).then(|| sim.finish())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -290,15 +310,15 @@ impl<'m> Sim<'m> {
         }
     }
 
-    /// Runs to the horizon unless `stop` is set first; returns whether it got there.
-    fn run(&mut self, stop: &AtomicBool) -> bool {
-        self.run_observed(stop, |_, _| {})
+    /// Runs to the horizon unless `watch.stop` is set first; returns whether it got there.
+    fn run(&mut self, watch: Watch) -> bool {
+        self.run_observed(watch, |_, _| {})
     }
 
     /// The event loop; `observe` sees the state after every step (tests check invariants
-    /// with it; the run passes a no-op). `stop` is read at each post: once it is set, the
-    /// loop returns `false` within a post's worth of work.
-    fn run_observed(&mut self, stop: &AtomicBool, mut observe: impl FnMut(Step, &Sim)) -> bool {
+    /// with it; the run passes a no-op). `watch.stop` is read at each post: once it is set,
+    /// the loop returns `false` within a post's worth of work.
+    fn run_observed(&mut self, watch: Watch, mut observe: impl FnMut(Step, &Sim)) -> bool {
         let horizon = self.model.horizon_hours();
         for id in 0..self.agents.len() {
             self.leave_if_blocked(id, 0.0);
@@ -313,13 +333,14 @@ impl<'m> Sim<'m> {
             };
             while self.month < self.model.months as usize && t >= month_start(self.month + 1) {
                 self.close_month();
+                watch.months_done.fetch_add(1, Ordering::Relaxed);
                 observe(Step::MonthEnd, self);
             }
             if t >= horizon {
                 break;
             }
             if next_post == Some(t) && next_event.is_none_or(|e| t <= e) {
-                if stop.load(Ordering::Relaxed) {
+                if watch.stop.load(Ordering::Relaxed) {
                     return false;
                 }
                 self.post(t);
@@ -344,6 +365,7 @@ impl<'m> Sim<'m> {
         }
         while self.month < self.model.months as usize {
             self.close_month();
+            watch.months_done.fetch_add(1, Ordering::Relaxed);
             observe(Step::MonthEnd, self);
         }
         true

@@ -85,7 +85,7 @@ fn job(quality: f64, removed_at: Option<f64>) -> Job {
 fn one_post(model: &Model, job: Job) -> (Totals, u64, Activity, Vec<MarketMonth>) {
     let mut sim = Sim::new(model, Streams::new(1, 0));
     sim.publish(job, 0);
-    sim.run(&AtomicBool::new(false));
+    sim.run(Watch::unwatched());
     let ledger = &sim.ledgers[0];
     (
         ledger.totals(),
@@ -241,7 +241,7 @@ capacity = 1
     let mut refunded = 0;
     let mut cancelled_or_removed = 0;
     let mut steps = 0;
-    sim.run_observed(&AtomicBool::new(false), |step, sim| {
+    sim.run_observed(Watch::unwatched(), |step, sim| {
         steps += 1;
         for (id, ledger) in sim.ledgers.iter().enumerate() {
             assert!(ledger.conserves(), "agent {id} after {step:?}");
@@ -322,7 +322,7 @@ capacity = 1
                 let mut sim = Sim::new(&model, Streams::new(model.seed, replication));
                 sim.shortcuts = shortcuts;
                 let mut returns = 0;
-                sim.run_observed(&AtomicBool::new(false), |step, _| {
+                sim.run_observed(Watch::unwatched(), |step, _| {
                     returns += u32::from(matches!(step, Step::Event(EventKind::Return(_))));
                 });
                 (from_tally(&model, sim.finish(), replication, true), returns)
