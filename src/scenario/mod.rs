@@ -643,6 +643,105 @@ mod tests {
         assert!(e.message.contains("levels of `extends`"), "{e}");
     }
 
+    /// `extends = "default"` and a name, then `body`.
+    fn over_default(body: &str) -> Result<Scenario, ScenarioError> {
+        let text = format!("extends = \"default\"\nname = \"x\"\ndescription = \"d\"\n{body}");
+        load_text("x.toml", &text).and_then(Scenario::new)
+    }
+
+    fn strategy_names(s: &Scenario) -> Vec<&str> {
+        s.file.strategies.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn composition_keys_need_a_file_to_extend() {
+        let text = format!(
+            "remove_strategies = [\"frugal\"]\n{}",
+            embedded("default").unwrap()
+        );
+        let e = load_text("x.toml", &text).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("remove_strategies"));
+        assert_eq!(e.line_column, Some((1, 1)));
+        assert!(e.message.contains("extends another"), "{e}");
+    }
+
+    #[test]
+    fn a_boost_policy_changed_by_name_replaces_the_base_s_whole() {
+        let s = over_default(
+            "[[strategies]]\nname = \"boost-large\"\nboost = { fixed = { connects = 5 } }\n",
+        )
+        .unwrap();
+        let i = strategy_names(&s)
+            .iter()
+            .position(|n| *n == "boost-large")
+            .unwrap();
+        assert_eq!(
+            s.model.strategies[i].boost,
+            model::Boost::Fixed {
+                connects: 5,
+                tiers: model::TierSet::ALL
+            }
+        );
+    }
+
+    #[test]
+    fn a_name_removed_and_restated_is_restated_whole_at_the_end() {
+        let s = over_default(
+            "remove_strategies = [\"spray\"]\n[[strategies]]\nname = \"spray\"\nagents = 500\n\
+             plan = \"basic\"\nposts_per_day = 1.0\napply_prob = 0.5\n\
+             response_delay_hours = { constant = 1.0 }\nquality = { constant = 0.5 }\n",
+        )
+        .unwrap();
+        let names = strategy_names(&s);
+        assert_eq!(names.last(), Some(&"spray"));
+        assert_eq!(names.len(), 7);
+        // Not merged with the default's spray, which buys bundles.
+        assert_eq!(s.file.strategies[6].bundle_budget_usd, 0.0);
+    }
+
+    #[test]
+    fn a_whole_population_replaces_the_list_unless_told_to_merge() {
+        let list = "[population]\nagents = 500\n[[strategies]]\nname = \"spray\"\nagents = 500\n\
+                    plan = \"basic\"\nposts_per_day = 1.0\napply_prob = 0.5\n\
+                    response_delay_hours = { constant = 1.0 }\nquality = { constant = 0.5 }\n";
+        let s = over_default(list).unwrap();
+        assert_eq!(strategy_names(&s), ["spray"]);
+        let e = over_default(&format!("replace_strategies = false\n{list}")).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("population.agents"));
+        assert!(
+            e.message.contains("the 7 strategies, which add up to 5000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_chain_composes_from_the_last_base_up() {
+        // The middle file changes spray; the file removes frugal, which only the default has.
+        let dir = tempfile::tempdir().unwrap();
+        let middle = "extends = \"default\"\nname = \"m\"\ndescription = \"d\"\n\
+                      [[strategies]]\nname = \"spray\"\napply_prob = 0.5\n";
+        std::fs::write(dir.path().join("middle.toml"), middle).unwrap();
+        let top = "extends = \"middle.toml\"\nname = \"t\"\ndescription = \"d\"\n\
+                   remove_strategies = [\"frugal\"]\n[population]\nagents = 3000\n";
+        let path = dir.path().join("top.toml");
+        std::fs::write(&path, top).unwrap();
+        let s = Scenario::load(path.to_str().unwrap()).unwrap();
+        assert_eq!(strategy_names(&s).len(), 6);
+        assert_eq!(s.file.strategies[0].apply_prob, 0.5);
+        // An error in the middle file's spray is located there, through the merge.
+        let bad = middle.replace("0.5", "1.5");
+        std::fs::write(dir.path().join("middle.toml"), bad).unwrap();
+        let e = Scenario::load(path.to_str().unwrap()).unwrap_err();
+        assert!(e.origin.ends_with("middle.toml"), "{e}");
+        assert_eq!(e.line_column, Some((6, 1)));
+        assert_eq!(e.path.as_deref(), Some("strategies[0].apply_prob"));
+        assert!(
+            e.to_string()
+                .contains(&format!("(extended by {}:1:1)", path.display())),
+            "{e}"
+        );
+    }
+
     #[test]
     fn embedded_scenarios_validate() {
         for (name, _) in EMBEDDED {
