@@ -12,11 +12,12 @@ mod common;
 
 use common::{connectsim, tempdir};
 
-/// A valid scenario that lists the tiers and the strategies (arrays replace the default's
-/// whole), so that each case can break one of them in this file.
+/// A valid scenario that lists the tiers and the strategies (`replace_strategies = true`:
+/// they replace the default's whole), so that each case can break one of them in this file.
 const VALID: &str = r#"extends = "default"
 name = "one-thing-broken"
 description = "A valid scenario; each test case breaks one thing"
+replace_strategies = true
 
 [run]
 months = 1

@@ -17,8 +17,30 @@ use super::dist::Dist;
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Another scenario this one starts from: the name of an embedded scenario
-    /// (`connectsim scenarios`) or a path relative to this file. Tables are merged key by
-    /// key; an array (such as `strategies`) replaces the base's array whole.
+    /// (`connectsim scenarios`) or a path relative to this file. This file is merged over
+    /// its base (itself first merged over its own base): tables key by key; a distribution
+    /// and any other value, arrays such as `tiers` included, replace the base's whole.
+    ///
+    /// The strategies compose by name instead, so that a file can change, add or remove one
+    /// without restating the list:
+    /// - a `[[strategies]]` table whose `name` is a strategy of the base changes it, key by
+    ///   key (its `boost` policy, like a distribution, is replaced whole): `name = "spray"`
+    ///   and `apply_prob = 0.5` change only spray's `apply_prob`;
+    /// - a table with a new name adds a strategy, after the base's, in the file's order;
+    /// - `remove_strategies = ["frugal"]` (a top-level key) removes the base's strategies of
+    ///   these names, before the tables are applied (so a name both removed and given a
+    ///   table is restated whole, at the end);
+    /// - `replace_strategies = true` (a top-level key) makes the file's `[[strategies]]`
+    ///   the whole list, in place of the base's. Without it, a list that is a whole
+    ///   population on its own, whose `agents` add up to `population.agents` and which
+    ///   leaves out some of the base's strategies, also replaces the base's list (as every
+    ///   array did before strategies composed by name); `replace_strategies = false` merges
+    ///   it by name all the same.
+    ///
+    /// `population.agents` is not raised or lowered with the strategies: a file that adds
+    /// or removes one sets it to the new sum (the error names the sum). An unknown name to
+    /// remove, a name given twice, a table without a name, removing every strategy, and
+    /// the two keys in a file that extends nothing are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extends: Option<String>,
     /// Short name; the default output directory is `output/<name>/`.
@@ -38,7 +60,8 @@ pub struct ScenarioFile {
     pub review: ReviewSection,
     pub contracts: ContractsSection,
     pub population: PopulationSection,
-    /// The bidding strategies; their `agents` add up to `population.agents`.
+    /// The bidding strategies; their `agents` add up to `population.agents`. In a file
+    /// that `extends` another they compose with the base's by name (see `extends`).
     pub strategies: Vec<StrategySection>,
     pub calibration: CalibrationSection,
 }

@@ -6,6 +6,7 @@
 //! [`Scenario::new`] validates it into the engine's [`Model`]. Every failure is one
 //! [`ScenarioError`] naming the file, the line and column where known, and the field's path.
 
+mod compose;
 mod dist;
 pub mod file;
 pub mod model;
@@ -15,6 +16,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use compose::Sources;
 
 pub use dist::{Delay, Dist, Sampler, Support};
 pub use file::ScenarioFile;
@@ -52,6 +55,31 @@ pub struct ScenarioError {
     /// The field's full path (`strategies[2].boost.fixed.connects`), where known.
     pub path: Option<String>,
     pub message: String,
+    /// Where an error that concerns a base came from, when it does.
+    pub inherited: Option<Box<Inherited>>,
+}
+
+/// How an error concerns a scenario that the file given extends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inherited {
+    /// When `origin` is a base of the file given: that file and the line of its `extends`
+    /// (`my.toml:1:1`).
+    pub extended_by: Option<String>,
+    /// When the error is reported at a key that made the value of `path` invalid (a
+    /// cross-field rule, such as `boost.min_bid` above a strategy's bid) rather than at
+    /// the value itself: where the value was written (`embedded:default:176:1`).
+    pub value_at: Option<String>,
+}
+
+impl Inherited {
+    fn boxed(extended_by: Option<String>, value_at: Option<String>) -> Option<Box<Inherited>> {
+        (extended_by.is_some() || value_at.is_some()).then(|| {
+            Box::new(Inherited {
+                extended_by,
+                value_at,
+            })
+        })
+    }
 }
 
 impl fmt::Display for ScenarioError {
@@ -60,10 +88,18 @@ impl fmt::Display for ScenarioError {
         if let Some((line, column)) = self.line_column {
             write!(f, ":{line}:{column}")?;
         }
+        let inherited = self.inherited.as_deref();
+        if let Some(file) = inherited.and_then(|i| i.extended_by.as_ref()) {
+            write!(f, " (extended by {file})")?;
+        }
         if let Some(path) = &self.path {
             write!(f, ": {path}")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let (Some(path), Some(at)) = (&self.path, inherited.and_then(|i| i.value_at.as_ref())) {
+            write!(f, "; {path} is set at {at}")?;
+        }
+        Ok(())
     }
 }
 
@@ -87,6 +123,8 @@ pub struct Loaded {
     pub file: ScenarioFile,
     /// The file first, then what it extends.
     layers: Vec<Layer>,
+    /// The tables each strategy of `file` was made from.
+    sources: Sources,
 }
 
 /// A validated scenario.
@@ -109,7 +147,13 @@ impl Scenario {
                 file: loaded.file,
                 model,
             }),
-            Err(invalid) => Err(locate(&loaded.layers, &invalid.path, invalid.message)),
+            Err(invalid) => Err(locate(
+                &loaded.layers,
+                &loaded.sources,
+                &invalid.path,
+                &invalid.involves,
+                invalid.message,
+            )),
         }
     }
 
@@ -148,20 +192,22 @@ pub fn load_text(origin: &str, text: &str) -> Result<Loaded, ScenarioError> {
 
 fn load_layers(first: Layer, dir: Option<PathBuf>) -> Result<Loaded, ScenarioError> {
     let sha256 = hex(&Sha256::digest(first.text.as_bytes()));
+    let mut tables = vec![parse_table(&first)?];
     let mut layers = vec![first];
-    let mut table = parse_table(&layers[0])?;
     let mut base_dir = dir;
-    // Follow `extends`, merging each file over its base (whose own `extends` stays, so
-    // chains are followed).
-    while let Some(base) = table
-        .get("extends")
+    // Read the chain of `extends`, the file first.
+    while let Some(base) = tables
+        .last()
+        .and_then(|t| t.get("extends"))
         .and_then(|v| v.as_str())
         .map(str::to_owned)
     {
         if layers.len() > MAX_EXTENDS_DEPTH {
             return Err(locate(
                 &layers,
+                &Sources::default(),
                 "extends",
+                &[],
                 format!("more than {MAX_EXTENDS_DEPTH} levels of `extends` (is there a cycle?)"),
             ));
         }
@@ -175,26 +221,33 @@ fn load_layers(first: Layer, dir: Option<PathBuf>) -> Result<Loaded, ScenarioErr
                     "cannot use {base:?} as a base: {} (allowed: an embedded scenario name or a path relative to this file)",
                     e.message
                 ),
+                inherited: None,
             }
         })?;
         let layer = Layer { origin, text };
-        let mut base_table = parse_table(&layer)?;
+        tables.push(parse_table(&layer)?);
         layers.push(layer);
-        table.remove("extends");
-        merge(&mut base_table, table);
-        table = base_table;
         base_dir = dir;
+    }
+    // Merge each file over its base, from the last base up to the file itself.
+    let refused = |r: compose::Refused| locate_in(&layers, r.layer, &r.path, r.message);
+    let mut table = tables.pop().unwrap_or_default();
+    let mut sources = compose::start(&table, tables.len()).map_err(refused)?;
+    while let Some(over) = tables.pop() {
+        compose::extend(&mut table, over, tables.len(), &mut sources).map_err(refused)?;
     }
     let file: ScenarioFile = serde_path_to_error::deserialize(table).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().message().to_string();
-        locate(&layers, if path == "." { "" } else { &path }, message)
+        let path = if path == "." { "" } else { &path };
+        locate(&layers, &sources, path, &[], message)
     })?;
     Ok(Loaded {
         origin: layers[0].origin.clone(),
         sha256,
         file,
         layers,
+        sources,
     })
 }
 
@@ -220,6 +273,7 @@ fn read_source(
         line_column: None,
         path: None,
         message,
+        inherited: None,
     };
     if let Ok(meta) = std::fs::metadata(&path) {
         if !meta.is_file() {
@@ -249,6 +303,7 @@ fn read_source(
                     "cannot read the scenario: {e} (allowed: a TOML file, or an embedded scenario: {})",
                     names.join(", ")
                 ),
+                inherited: None,
             })
         }
     }
@@ -260,42 +315,120 @@ fn parse_table(layer: &Layer) -> Result<toml::Table, ScenarioError> {
         line_column: e.span().map(|s| line_column(&layer.text, s.start)),
         path: None,
         message: format!("not valid TOML: {}", e.message().trim()),
+        inherited: None,
     })
 }
 
-/// Merges `over` into `base`: tables key by key, but a distribution (a one-key table
-/// naming its kind) and anything that is not a table replace the base's value whole.
-fn merge(base: &mut toml::Table, over: toml::Table) {
-    let is_distribution =
-        |t: &toml::Table| t.len() == 1 && t.keys().all(|k| dist::KINDS.contains(&k.as_str()));
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !is_distribution(&o) => {
-                merge(b, o)
-            }
-            (_, value) => {
-                base.insert(key, value);
-            }
+/// Where a path of the merged file was written: a layer, the byte offset of the deepest
+/// item of the path found there, and whether the whole path was.
+struct Place {
+    layer: usize,
+    offset: Option<usize>,
+    complete: bool,
+}
+
+/// Where the value at `path` of the merged file was written: the topmost layer that has the
+/// whole path (for a strategy, among the layers whose tables made it), else the deepest
+/// part of it in the topmost layer that could have it.
+fn find(layers: &[Layer], sources: &Sources, path: &str) -> Place {
+    let strategy = path.strip_prefix("strategies[").and_then(|rest| {
+        let (index, rest) = rest.split_once(']')?;
+        let tables = sources.of(index.parse().ok()?);
+        (!tables.is_empty()).then_some((tables, rest))
+    });
+    let candidates: Vec<(usize, String)> = match strategy {
+        Some((tables, rest)) => tables
+            .iter()
+            .map(|&(layer, j)| (layer, format!("strategies[{j}]{rest}")))
+            .collect(),
+        None => (0..layers.len()).map(|l| (l, path.to_string())).collect(),
+    };
+    let spans: Vec<(usize, Option<(usize, bool)>)> = candidates
+        .iter()
+        .map(|(layer, p)| (*layer, span_of(&layers[*layer].text, p)))
+        .collect();
+    let complete = spans.iter().find_map(|&(layer, span)| match span {
+        Some((offset, true)) => Some(Place {
+            layer,
+            offset: Some(offset),
+            complete: true,
+        }),
+        _ => None,
+    });
+    complete.unwrap_or_else(|| {
+        let (layer, span) = spans.first().copied().unwrap_or((0, None));
+        Place {
+            layer,
+            offset: span.map(|(offset, _)| offset),
+            complete: false,
         }
+    })
+}
+
+/// Builds the error for `path` of the merged file. It is reported where the value was
+/// written, unless one of the other fields the rule `involves` was written in a file above
+/// that one (closer to the file given): then at that key, which made the value invalid.
+fn locate(
+    layers: &[Layer],
+    sources: &Sources,
+    path: &str,
+    involves: &[String],
+    message: String,
+) -> ScenarioError {
+    let value = find(layers, sources, path);
+    let trigger = involves
+        .iter()
+        .map(|p| find(layers, sources, p))
+        .filter(|p| p.complete && p.layer < value.layer)
+        .min_by_key(|p| p.layer);
+    let (at, value_at) = match trigger {
+        Some(at) => (at, Some(position(layers, &value))),
+        None => (value, None),
+    };
+    ScenarioError {
+        origin: layers[at.layer].origin.clone(),
+        line_column: at.offset.map(|o| line_column(&layers[at.layer].text, o)),
+        path: (!path.is_empty()).then(|| path.to_string()),
+        message,
+        inherited: Inherited::boxed(extended_by(layers, at.layer), value_at),
     }
 }
 
-/// Builds the error for `path`, finding the line and column in the first layer that has
-/// the whole path (else the deepest part of it in the file itself).
-fn locate(layers: &[Layer], path: &str, message: String) -> ScenarioError {
-    let found = layers.iter().find_map(|l| {
-        let (span, complete) = span_of(&l.text, path)?;
-        complete.then_some((l, span))
-    });
-    let (layer, span) = match found {
-        Some((l, span)) => (l, Some(span)),
-        None => (&layers[0], span_of(&layers[0].text, path).map(|(s, _)| s)),
-    };
+/// Builds the error for `path` as written in layer `layer` (a composition refused).
+fn locate_in(layers: &[Layer], layer: usize, path: &str, message: String) -> ScenarioError {
+    let text = &layers[layer].text;
     ScenarioError {
-        origin: layer.origin.clone(),
-        line_column: span.map(|s| line_column(&layer.text, s)),
+        origin: layers[layer].origin.clone(),
+        line_column: span_of(text, path).map(|(o, _)| line_column(text, o)),
         path: (!path.is_empty()).then(|| path.to_string()),
         message,
+        inherited: Inherited::boxed(extended_by(layers, layer), None),
+    }
+}
+
+/// `my.toml:1:1`, the file given and its `extends`, for an error in a layer below it.
+fn extended_by(layers: &[Layer], layer: usize) -> Option<String> {
+    (layer > 0).then(|| {
+        position(
+            layers,
+            &Place {
+                layer: 0,
+                offset: span_of(&layers[0].text, "extends").map(|(o, _)| o),
+                complete: true,
+            },
+        )
+    })
+}
+
+/// `origin:line:column` of a place.
+fn position(layers: &[Layer], place: &Place) -> String {
+    let layer = &layers[place.layer];
+    match place.offset {
+        Some(o) => {
+            let (line, column) = line_column(&layer.text, o);
+            format!("{}:{line}:{column}", layer.origin)
+        }
+        None => layer.origin.clone(),
     }
 }
 
@@ -508,6 +641,105 @@ mod tests {
         std::fs::write(&path, cycle).unwrap();
         let e = load(path.to_str().unwrap()).unwrap_err();
         assert!(e.message.contains("levels of `extends`"), "{e}");
+    }
+
+    /// `extends = "default"` and a name, then `body`.
+    fn over_default(body: &str) -> Result<Scenario, ScenarioError> {
+        let text = format!("extends = \"default\"\nname = \"x\"\ndescription = \"d\"\n{body}");
+        load_text("x.toml", &text).and_then(Scenario::new)
+    }
+
+    fn strategy_names(s: &Scenario) -> Vec<&str> {
+        s.file.strategies.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn composition_keys_need_a_file_to_extend() {
+        let text = format!(
+            "remove_strategies = [\"frugal\"]\n{}",
+            embedded("default").unwrap()
+        );
+        let e = load_text("x.toml", &text).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("remove_strategies"));
+        assert_eq!(e.line_column, Some((1, 1)));
+        assert!(e.message.contains("extends another"), "{e}");
+    }
+
+    #[test]
+    fn a_boost_policy_changed_by_name_replaces_the_base_s_whole() {
+        let s = over_default(
+            "[[strategies]]\nname = \"boost-large\"\nboost = { fixed = { connects = 5 } }\n",
+        )
+        .unwrap();
+        let i = strategy_names(&s)
+            .iter()
+            .position(|n| *n == "boost-large")
+            .unwrap();
+        assert_eq!(
+            s.model.strategies[i].boost,
+            model::Boost::Fixed {
+                connects: 5,
+                tiers: model::TierSet::ALL
+            }
+        );
+    }
+
+    #[test]
+    fn a_name_removed_and_restated_is_restated_whole_at_the_end() {
+        let s = over_default(
+            "remove_strategies = [\"spray\"]\n[[strategies]]\nname = \"spray\"\nagents = 500\n\
+             plan = \"basic\"\nposts_per_day = 1.0\napply_prob = 0.5\n\
+             response_delay_hours = { constant = 1.0 }\nquality = { constant = 0.5 }\n",
+        )
+        .unwrap();
+        let names = strategy_names(&s);
+        assert_eq!(names.last(), Some(&"spray"));
+        assert_eq!(names.len(), 7);
+        // Not merged with the default's spray, which buys bundles.
+        assert_eq!(s.file.strategies[6].bundle_budget_usd, 0.0);
+    }
+
+    #[test]
+    fn a_whole_population_replaces_the_list_unless_told_to_merge() {
+        let list = "[population]\nagents = 500\n[[strategies]]\nname = \"spray\"\nagents = 500\n\
+                    plan = \"basic\"\nposts_per_day = 1.0\napply_prob = 0.5\n\
+                    response_delay_hours = { constant = 1.0 }\nquality = { constant = 0.5 }\n";
+        let s = over_default(list).unwrap();
+        assert_eq!(strategy_names(&s), ["spray"]);
+        let e = over_default(&format!("replace_strategies = false\n{list}")).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("population.agents"));
+        assert!(
+            e.message.contains("the 7 strategies, which add up to 5000"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_chain_composes_from_the_last_base_up() {
+        // The middle file changes spray; the file removes frugal, which only the default has.
+        let dir = tempfile::tempdir().unwrap();
+        let middle = "extends = \"default\"\nname = \"m\"\ndescription = \"d\"\n\
+                      [[strategies]]\nname = \"spray\"\napply_prob = 0.5\n";
+        std::fs::write(dir.path().join("middle.toml"), middle).unwrap();
+        let top = "extends = \"middle.toml\"\nname = \"t\"\ndescription = \"d\"\n\
+                   remove_strategies = [\"frugal\"]\n[population]\nagents = 3000\n";
+        let path = dir.path().join("top.toml");
+        std::fs::write(&path, top).unwrap();
+        let s = Scenario::load(path.to_str().unwrap()).unwrap();
+        assert_eq!(strategy_names(&s).len(), 6);
+        assert_eq!(s.file.strategies[0].apply_prob, 0.5);
+        // An error in the middle file's spray is located there, through the merge.
+        let bad = middle.replace("0.5", "1.5");
+        std::fs::write(dir.path().join("middle.toml"), bad).unwrap();
+        let e = Scenario::load(path.to_str().unwrap()).unwrap_err();
+        assert!(e.origin.ends_with("middle.toml"), "{e}");
+        assert_eq!(e.line_column, Some((6, 1)));
+        assert_eq!(e.path.as_deref(), Some("strategies[0].apply_prob"));
+        assert!(
+            e.to_string()
+                .contains(&format!("(extended by {}:1:1)", path.display())),
+            "{e}"
+        );
     }
 
     #[test]

@@ -14,15 +14,41 @@ use crate::results::ALL_AGENTS;
 pub struct Invalid {
     pub path: String,
     pub message: String,
+    /// The other fields a cross-field rule read (`boost.min_bid` for a strategy's bid): a
+    /// file that extends another and sets one of them is where the error is reported.
+    pub involves: Vec<String>,
 }
 
 type Result<T> = std::result::Result<T, Invalid>;
 
 fn invalid<T>(path: impl Into<String>, message: impl Into<String>) -> Result<T> {
+    cross_field(path, Vec::new(), message)
+}
+
+/// A rule broken by the value at `path` together with the fields it `involves`.
+fn cross_field<T>(
+    path: impl Into<String>,
+    involves: Vec<String>,
+    message: impl Into<String>,
+) -> Result<T> {
     Err(Invalid {
         path: path.into(),
         message: message.into(),
+        involves,
     })
+}
+
+/// A strategy's boost bid, which must be at least `boost.min_bid`.
+fn boost_bid(path: &str, v: u32, min_bid: u32) -> Result<u32> {
+    if v >= min_bid {
+        connects_amount(path, v)
+    } else {
+        cross_field(
+            path,
+            vec!["boost.min_bid".into()],
+            format!("{v} is below boost.min_bid = {min_bid} (allowed: boost.min_bid or more)"),
+        )
+    }
 }
 
 /// A number as a message shows it: in scientific notation when its decimals would run long.
@@ -162,6 +188,7 @@ fn sampler(path: &str, dist: &Dist, support: Support) -> Result<Sampler> {
     dist.sampler(support).map_err(|message| Invalid {
         path: path.to_string(),
         message,
+        involves: Vec::new(),
     })
 }
 
@@ -175,8 +202,9 @@ fn tier_set(path: &str, names: Option<&[String]>, tiers: &[TierSection]) -> Resu
             Some(t) => set |= 1 << t,
             None => {
                 let known: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
-                return invalid(
+                return cross_field(
                     format!("{path}[{i}]"),
+                    vec!["tiers".into()],
                     format!("no tier is named {name:?} (allowed: {})", known.join(", ")),
                 );
             }
@@ -304,8 +332,9 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
     for (i, &m) in j.seasonality.iter().enumerate() {
         non_negative(&format!("jobs.seasonality[{i}]"), m)?;
         if per_day * m > MAX_POSTS_PER_DAY {
-            return invalid(
+            return cross_field(
                 format!("jobs.seasonality[{i}]"),
+                vec!["jobs.per_day".into()],
                 format!(
                     "{m} makes {} posts a day (allowed: at most {MAX_POSTS_PER_DAY})",
                     per_day * m
@@ -348,8 +377,9 @@ fn validate_jobs(j: &JobsSection) -> Result<Jobs> {
         usd("jobs.budget_max_usd", j.budget_max_usd)?,
     )?;
     if budget_min_usd > budget_max_usd {
-        return invalid(
+        return cross_field(
             "jobs.budget_min_usd",
+            vec!["jobs.budget_max_usd".into()],
             format!(
                 "{budget_min_usd} is above budget_max_usd = {budget_max_usd} (allowed: min ≤ max)"
             ),
@@ -445,8 +475,9 @@ fn validate_tiers(tiers: &[TierSection], jobs: &JobsSection) -> Result<Vec<Tier>
         let path = format!("tiers[{i}]");
         let min = non_negative(&format!("{path}.min_usd"), t.min_usd)?;
         if i == 0 && min > jobs.budget_min_usd {
-            return invalid(
+            return cross_field(
                 format!("{path}.min_usd"),
+                vec!["jobs.budget_min_usd".into()],
                 format!(
                     "{min} leaves budgets from jobs.budget_min_usd = {} without a tier (allowed: the first tier starts at or below the smallest budget)",
                     jobs.budget_min_usd
@@ -486,8 +517,9 @@ fn validate_tiers(tiers: &[TierSection], jobs: &JobsSection) -> Result<Vec<Tier>
             None => f64::INFINITY,
         };
         if i + 1 == tiers.len() && max <= jobs.budget_max_usd {
-            return invalid(
+            return cross_field(
                 format!("{path}.max_usd"),
+                vec!["jobs.budget_max_usd".into()],
                 format!(
                     "{max} leaves budgets up to jobs.budget_max_usd = {} without a tier (allowed: omit max_usd on the last tier, or set it above the largest budget)",
                     jobs.budget_max_usd
@@ -524,8 +556,9 @@ fn validate_clients(c: &ClientsSection) -> Result<Clients> {
     let base = probability("clients.verified_base", c.verified_base)?;
     let top = base + c.verified_per_quality;
     if !(0.0..=1.0).contains(&top) {
-        return invalid(
+        return cross_field(
             "clients.verified_per_quality",
+            vec!["clients.verified_base".into()],
             format!(
                 "{} makes verified_base + verified_per_quality = {top}, not a probability (allowed: the sum within 0 to 1)",
                 c.verified_per_quality
@@ -652,8 +685,9 @@ fn validate_population(p: &PopulationSection, categories: usize) -> Result<Popul
         );
     }
     if range.max as usize > categories {
-        return invalid(
+        return cross_field(
             "population.categories_per_agent.max",
+            vec!["jobs.categories".into()],
             format!(
                 "{} is more than the {categories} categories in jobs.categories (allowed: 1 to {categories})",
                 range.max
@@ -722,13 +756,10 @@ fn validate_strategies(
         let boost = match &s.boost {
             BoostPolicy::None => Boost::None,
             BoostPolicy::Fixed { connects, tiers } => Boost::Fixed {
-                connects: connects_amount(
+                connects: boost_bid(
                     &format!("{path}.boost.fixed.connects"),
-                    at_least(
-                        &format!("{path}.boost.fixed.connects"),
-                        *connects,
-                        file.boost.min_bid,
-                    )?,
+                    *connects,
+                    file.boost.min_bid,
                 )?,
                 tiers: tier_set(
                     &format!("{path}.boost.fixed.tiers"),
@@ -738,10 +769,7 @@ fn validate_strategies(
             },
             BoostPolicy::Value { share, max, tiers } => Boost::Value {
                 share: non_negative(&format!("{path}.boost.value.share"), *share)?,
-                max: connects_amount(
-                    &format!("{path}.boost.value.max"),
-                    at_least(&format!("{path}.boost.value.max"), *max, file.boost.min_bid)?,
-                )?,
+                max: boost_bid(&format!("{path}.boost.value.max"), *max, file.boost.min_bid)?,
                 tiers: tier_set(
                     &format!("{path}.boost.value.tiers"),
                     tiers.as_deref(),
@@ -769,6 +797,7 @@ fn validate_strategies(
             response_delay_hours: s.response_delay_hours.delay().map_err(|message| Invalid {
                 path: format!("{path}.response_delay_hours"),
                 message,
+                involves: Vec::new(),
             })?,
             quality: sampler(&format!("{path}.quality"), &s.quality, Support::Real)?,
             tiers,
@@ -787,10 +816,22 @@ fn validate_strategies(
         });
     }
     if total != u64::from(population) {
-        return invalid(
+        // The key that changed the count may be any strategy's `agents`, or a removal.
+        let involves = (0..list.len())
+            .map(|i| format!("strategies[{i}].agents"))
+            .chain([super::compose::REMOVE.to_string()])
+            .collect();
+        let each: Vec<String> = list
+            .iter()
+            .map(|s| format!("{} {}", s.name, s.agents))
+            .collect();
+        return cross_field(
             "population.agents",
+            involves,
             format!(
-                "{population} does not match the strategies' agents, which add up to {total} (allowed: population.agents = the sum of strategies[*].agents)"
+                "{population} does not match the agents of the {} strategies, which add up to {total} ({}) (allowed: population.agents = {total}, or strategies' agents that add up to {population})",
+                list.len(),
+                each.join(", ")
             ),
         );
     }
