@@ -10,10 +10,11 @@ mod common;
 
 use common::{connectsim, tempdir};
 
-/// The smoke market for one month and one replication, with `patch` appended.
+/// The smoke market for one month and one replication, with `patch` (top-level keys, then
+/// tables) after its name.
 fn scenario(patch: &str) -> String {
     format!(
-        "extends = \"smoke\"\nname = \"accepted\"\n[run]\nmonths = 1\nreplications = 1\n{patch}\n"
+        "extends = \"smoke\"\nname = \"accepted\"\n{patch}\n[run]\nmonths = 1\nreplications = 1\n"
     )
 }
 
@@ -97,7 +98,7 @@ fn total(records: &[csv::StringRecord], column: &str) -> u64 {
 fn a_tiny_notice_rate_notices_nothing_and_ends() {
     // posts_per_day = 1e-17 once panicked in the geometric skip.
     let records = runs_to_the_end(
-        "[[strategies]]\nname = \"rare\"\nagents = 300\nplan = \"basic\"\nposts_per_day = 1e-17\n\
+        "replace_strategies = true\n[[strategies]]\nname = \"rare\"\nagents = 300\nplan = \"basic\"\nposts_per_day = 1e-17\n\
          apply_prob = 1.0\nresponse_delay_hours = { constant = 1.0 }\nquality = { constant = 0.5 }\n\
          [invitations]\nprob = 0.0\n",
     );

@@ -116,10 +116,15 @@ fn edited_strategies(name: &str, edit: impl FnOnce(&mut toml::Table)) -> Vec<tom
 }
 
 /// A scenario extending smoke: `body` (TOML tables such as `[boost]`) and, if given, a
-/// whole `[[strategies]]` array (an array replaces the base's whole).
+/// whole `[[strategies]]` array (`replace_strategies = true`: it replaces the base's whole).
 fn smoke_variant(name: &str, body: &str, strategies: Option<Vec<toml::Table>>) -> String {
+    let replace = if strategies.is_some() {
+        "replace_strategies = true\n"
+    } else {
+        ""
+    };
     let mut text = format!(
-        "extends = \"smoke\"\nname = \"{name}\"\ndescription = \"crn.rs: smoke, {name}\"\n\n{body}\n"
+        "extends = \"smoke\"\n{replace}name = \"{name}\"\ndescription = \"crn.rs: smoke, {name}\"\n\n{body}\n"
     );
     if let Some(strategies) = strategies {
         let mut table = toml::Table::new();

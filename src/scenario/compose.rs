@@ -125,9 +125,7 @@ fn strategies(
         }
         None => Vec::new(),
     };
-    let whole =
-        replace.unwrap_or_else(|| removals.is_empty() && whole_population(base, over, &tables));
-    if whole {
+    if replace == Some(true) {
         *sources = Sources((0..tables.len()).map(|j| vec![(layer, j)]).collect());
         base.insert("strategies".into(), Value::Array(tables));
         return Ok(());
@@ -237,27 +235,6 @@ fn names_to_remove(value: Option<Value>, layer: usize) -> Result<Vec<String>, Re
 
 fn name_of(strategy: &Value) -> Option<&str> {
     strategy.get("name")?.as_str()
-}
-
-/// Whether `[[strategies]]` written without `replace_strategies` are a whole population of
-/// their own, as files written before strategies merged by name were: their `agents` add
-/// up to `population.agents` (the file's, else the base's) and they leave out a strategy
-/// of the base, whose agents could then only break that count.
-fn whole_population(base: &Table, over: &Table, tables: &[Value]) -> bool {
-    let population = |t: &Table| t.get("population")?.get("agents")?.as_integer();
-    let Some(population) = population(over).or_else(|| population(base)) else {
-        return false;
-    };
-    let agents: Option<i64> = tables.iter().map(|t| t.get("agents")?.as_integer()).sum();
-    let names: Vec<&str> = tables.iter().filter_map(name_of).collect();
-    let leaves_one_out = match base.get("strategies") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(name_of)
-            .any(|name| !names.contains(&name)),
-        _ => false,
-    };
-    leaves_one_out && agents == Some(population)
 }
 
 /// Merges a strategy's table over the base's strategy of the same name: key by key, but its

@@ -31,11 +31,8 @@ pub struct ScenarioFile {
     ///   these names, before the tables are applied (so a name both removed and given a
     ///   table is restated whole, at the end);
     /// - `replace_strategies = true` (a top-level key) makes the file's `[[strategies]]`
-    ///   the whole list, in place of the base's. Without it, a list that is a whole
-    ///   population on its own, whose `agents` add up to `population.agents` and which
-    ///   leaves out some of the base's strategies, also replaces the base's list (as every
-    ///   array did before strategies composed by name); `replace_strategies = false` merges
-    ///   it by name all the same.
+    ///   the whole list, in place of the base's (what every array did before strategies
+    ///   composed by name; it must now be written out).
     ///
     /// `population.agents` is not raised or lowered with the strategies: a file that adds
     /// or removes one sets it to the new sum (the error names the sum). An unknown name to

@@ -13,6 +13,7 @@ use crate::scenario::{Scenario, load_text};
 /// 5-Connect boost; clients always examine and always interview.
 const ONE_AGENT: &str = r#"
 extends = "default"
+replace_strategies = true
 name = "one-agent"
 description = "one agent, hand-made posts"
 [run]
