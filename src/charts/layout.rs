@@ -43,33 +43,90 @@ const REFERENCE: RGBColor = RGBColor(90, 90, 90);
 /// Secondary text (subtitles, notes).
 const MUTED: RGBColor = RGBColor(80, 80, 80);
 
-/// The Okabe-Ito palette, in the order series get it; yellow last, as it is the weakest
-/// on white.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),   // blue
-    RGBColor(230, 159, 0),   // orange
-    RGBColor(0, 158, 115),   // bluish green
-    RGBColor(213, 94, 0),    // vermillion
-    RGBColor(204, 121, 167), // reddish purple
-    RGBColor(86, 180, 233),  // sky blue
-    RGBColor(0, 0, 0),       // black
-    RGBColor(240, 228, 66),  // yellow
+/// The series styles, in the order series get them: the Okabe-Ito colours that are
+/// clearly apart on white, each with its own marker shape. The sixth and seventh colours
+/// (vermillion, sky blue) are near the second and first (orange, blue), so they are also
+/// dashed; yellow is left out, as it is too light for a line on white.
+const STYLES: [SeriesStyle; 7] = [
+    SeriesStyle::solid(RGBColor(0, 114, 178), Shape::Circle), // blue
+    SeriesStyle::solid(RGBColor(230, 159, 0), Shape::Square), // orange
+    SeriesStyle::solid(RGBColor(0, 158, 115), Shape::Triangle), // bluish green
+    SeriesStyle::solid(RGBColor(204, 121, 167), Shape::Diamond), // reddish purple
+    SeriesStyle::solid(RGBColor(0, 0, 0), Shape::Circle),     // black
+    SeriesStyle::dashed(RGBColor(213, 94, 0), Shape::Triangle), // vermillion
+    SeriesStyle::dashed(RGBColor(86, 180, 233), Shape::Diamond), // sky blue
 ];
 
-/// How one series is drawn: its colour, and a dashed line with square markers from the
-/// ninth series on, when the palette's eight colours repeat.
-#[derive(Debug, Clone, Copy)]
+/// The shape of a series' markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+/// How one series is drawn: its colour, its marker, and whether its line is dashed. The
+/// one place every chart takes its series' looks from ([`SeriesStyle::nth`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeriesStyle {
     pub color: RGBColor,
+    pub shape: Shape,
     pub dashed: bool,
 }
 
 impl SeriesStyle {
-    /// The style of the `i`th series (0-based) of a chart.
-    pub fn nth(i: usize) -> Self {
+    const fn solid(color: RGBColor, shape: Shape) -> Self {
         SeriesStyle {
-            color: PALETTE[i % PALETTE.len()],
-            dashed: (i / PALETTE.len()) % 2 == 1,
+            color,
+            shape,
+            dashed: false,
+        }
+    }
+
+    const fn dashed(color: RGBColor, shape: Shape) -> Self {
+        SeriesStyle {
+            color,
+            shape,
+            dashed: true,
+        }
+    }
+
+    /// The style of the `i`th series (0-based) of a chart: seven distinct looks, then
+    /// the same seven with the dashing swapped.
+    pub fn nth(i: usize) -> Self {
+        let style = STYLES[i % STYLES.len()];
+        SeriesStyle {
+            dashed: style.dashed != ((i / STYLES.len()) % 2 == 1),
+            ..style
+        }
+    }
+
+    /// The corners of this series' marker around (0, 0), about `r` pixels in radius: a
+    /// polygon, so every shape is drawn by the same element type.
+    pub fn marker_corners(&self, r: i32) -> Vec<(i32, i32)> {
+        let r = f64::from(r);
+        let corner = |x: f64, y: f64| ((x * r).round() as i32, (y * r).round() as i32);
+        match self.shape {
+            Shape::Circle => (0..16)
+                .map(|k| {
+                    let angle = f64::from(k) * std::f64::consts::TAU / 16.0;
+                    corner(angle.cos(), angle.sin())
+                })
+                .collect(),
+            Shape::Square => vec![
+                corner(-0.9, -0.9),
+                corner(0.9, -0.9),
+                corner(0.9, 0.9),
+                corner(-0.9, 0.9),
+            ],
+            Shape::Triangle => vec![corner(0.0, -1.3), corner(1.2, 0.9), corner(-1.2, 0.9)],
+            Shape::Diamond => vec![
+                corner(0.0, -1.3),
+                corner(1.3, 0.0),
+                corner(0.0, 1.3),
+                corner(-1.3, 0.0),
+            ],
         }
     }
 }
@@ -449,13 +506,8 @@ fn draw_legend<DB: DrawingBackend>(
                     area.draw(&PathElement::new([from, to], stroke))?;
                 }
                 let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
-                let r = MARKER_PX as i32 + 1;
-                if entry.style.dashed {
-                    let corners = [(centre.0 - r, centre.1 - r), (centre.0 + r, centre.1 + r)];
-                    area.draw(&Rectangle::new(corners, color.filled()))?;
-                } else {
-                    area.draw(&Circle::new(centre, r, color.filled()))?;
-                }
+                let corners = entry.style.marker_corners(MARKER_PX as i32 + 1);
+                area.draw(&(EmptyElement::at(centre) + Polygon::new(corners, color.filled())))?;
             }
             Mark::Bar => {
                 let half = LEGEND_PX as i32 / 2;
@@ -521,18 +573,17 @@ pub(crate) fn draw_band_lines<DB: DrawingBackend>(
         let stroke = line.style.color.stroke_width(LINE_WIDTH);
         if line.style.dashed {
             chart.draw_series(DashedLineSeries::new(points.clone(), 12, 8, stroke))?;
-            let r = MARKER_PX as i32;
-            chart.draw_series(points.iter().map(|&p| {
-                EmptyElement::at(p) + Rectangle::new([(-r, -r), (r, r)], line.style.color.filled())
-            }))?;
         } else {
             chart.draw_series(LineSeries::new(points.clone(), stroke))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, MARKER_PX, line.style.color.filled())),
-            )?;
         }
+        let r = MARKER_PX as i32;
+        let fill = line.style.color.filled();
+        let corners = line.style.marker_corners(r);
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&p| EmptyElement::at(p) + Polygon::new(corners.clone(), fill)),
+        )?;
     }
     Ok(())
 }
