@@ -449,7 +449,7 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
             }
             .to_string(),
             unit: Unit::Percent,
-            zero_line: true,
+            zero_line: Some("break even".to_string()),
             // The runs' difference matters here, not the distance from 0.
             zero: Zero::Free,
             lines: series
@@ -487,7 +487,7 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
             .unwrap_or(0),
         panels,
         columns,
-        legend: ("run".to_string(), entries),
+        key: charts::Key::Legend("run".to_string(), entries),
         size: (
             (620 * columns as u32 + 420).max(1600),
             (150 + 430 * rows as u32).max(1000),
@@ -503,6 +503,7 @@ mod tests {
         RunData {
             dir: PathBuf::from(dir),
             scenario: scenario.to_string(),
+            resolved_scenario: String::new(),
             strategy_monthly: Vec::new(),
             market_monthly: Vec::new(),
             agent_roi: Vec::new(),

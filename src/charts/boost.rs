@@ -104,7 +104,7 @@ impl BoostChart {
             caption: Some("posts with at least one boost bid".to_string()),
             y_desc: "share of posts made (%)".to_string(),
             unit: Unit::Percent,
-            zero_line: false,
+            zero_line: None,
             zero: Zero::Include,
             lines: vec![line(by_month(rows.iter().filter_map(|r| {
                 ratio(r.posts_with_boost_bids as f64, r.jobs_posted as f64).map(|v| (r.month, v))
@@ -114,7 +114,7 @@ impl BoostChart {
             caption: Some("mean price of a winning bid".to_string()),
             y_desc: "Connects per winning bid".to_string(),
             unit: Unit::Number,
-            zero_line: false,
+            zero_line: None,
             zero: Zero::Include,
             lines: vec![line(by_month(
                 rows.iter()

@@ -19,6 +19,8 @@ mod funnel;
 mod layout;
 mod lines;
 mod series;
+#[cfg(test)]
+mod test_data;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -30,7 +32,7 @@ use crate::results::RunData;
 
 use crate::atomic::{WriteError, write_atomically, write_file_atomically};
 pub(crate) use layout::{BandLine, LegendEntry, Mark, SeriesStyle, Unit, Zero};
-pub(crate) use lines::{LinePanel, LinePanels};
+pub(crate) use lines::{Key, LinePanel, LinePanels};
 pub(crate) use series::{month_count, strategy_monthly_series};
 
 /// The stems of a run's chart files, in the order they are drawn: each is written as
