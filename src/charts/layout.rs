@@ -152,14 +152,25 @@ pub(crate) struct Axis<'a> {
 }
 
 impl Axis<'_> {
-    /// A linear axis over `range` with about `count` round ticks, and at least
-    /// [`MIN_TICKS`] where a round step gives them, written in `unit`.
+    /// A linear value axis over `range` with about `count` round ticks, and at least
+    /// [`MIN_TICKS`] where a round step gives them (a vertical axis: its labels never
+    /// overlap), written in `unit`.
     pub fn linear(range: Range<f64>, count: usize, desc: &str, unit: Unit) -> Self {
+        Axis::linear_with(range, count, MIN_TICKS, desc, unit)
+    }
+
+    /// A linear axis along a narrow panel's width: about `count` round ticks, as few as
+    /// the round step gives, so the labels keep apart.
+    pub fn linear_across(range: Range<f64>, count: usize, desc: &str, unit: Unit) -> Self {
+        Axis::linear_with(range, count, 0, desc, unit)
+    }
+
+    fn linear_with(range: Range<f64>, count: usize, min: usize, desc: &str, unit: Unit) -> Self {
         let mut step = nice_step((range.end - range.start) / count.max(1) as f64);
         for _ in 0..4 {
-            let finer = nice_step(step * 0.4);
+            let finer = finer_step(step);
             let (now, then) = (ticks(&range, step).len(), ticks(&range, finer).len());
-            if now >= MIN_TICKS || then <= now {
+            if now >= min || then <= now {
                 break;
             }
             step = finer;
@@ -235,6 +246,17 @@ fn nice_step(raw: f64) -> f64 {
         .find(|f| f * magnitude >= raw * (1.0 - 1e-9))
         .unwrap_or(10.0);
     factor * magnitude
+}
+
+/// The next round step below `step` (a round step): 10 → 5 → 2.5 → 2 → 1.
+fn finer_step(step: f64) -> f64 {
+    let magnitude = 10f64.powf(step.log10().floor());
+    let factor = step / magnitude;
+    let finer = [(1.5, 0.5), (2.2, 1.0), (3.0, 2.0), (6.0, 2.5)]
+        .into_iter()
+        .find(|(below, _)| factor < *below)
+        .map_or(5.0, |(_, f)| f);
+    finer * magnitude
 }
 
 /// The decimals needed to write multiples of `step` exactly (at most 6).
@@ -753,6 +775,8 @@ mod tests {
         assert_eq!(nice_step(0.012), 0.02);
         assert_eq!(nice_step(0.0), 1.0);
         assert_eq!(decimals(0.25), 2);
+        let finer: Vec<f64> = [10.0, 5.0, 2.5, 2.0, 1.0].map(finer_step).into();
+        assert_eq!(finer, [5.0, 2.5, 2.0, 1.0, 0.5]);
         assert_eq!(decimals(50.0), 0);
     }
 
@@ -780,6 +804,8 @@ mod tests {
         // 0.37 / 4 rounds up to a step of 0.1: three ticks; 0.05 gives seven.
         let axis = Axis::linear(0.02..0.39, 4, "", Unit::Percent);
         assert_eq!(axis.ticks.len(), 7, "{:?}", axis.ticks);
+        let across = Axis::linear_across(0.02..0.39, 4, "", Unit::Percent);
+        assert_eq!(across.ticks.len(), 3, "{:?}", across.ticks);
         for (range, count) in [(0.0..1.0, 2), (-3.0..250.0, 3), (9.5..10.4, 3)] {
             let axis = Axis::linear(range.clone(), count, "", Unit::Number);
             assert!(axis.ticks.len() >= MIN_TICKS, "{range:?}: {:?}", axis.ticks);
