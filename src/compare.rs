@@ -470,7 +470,6 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
         .map(|(i, r)| LegendEntry {
             label: r.label.clone(),
             style: SeriesStyle::nth(i),
-            mark: charts::Mark::Line,
         })
         .collect();
     let rows = panels.len().div_ceil(columns).max(1);

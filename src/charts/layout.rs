@@ -481,21 +481,11 @@ pub(crate) fn centered_note<DB: DrawingBackend>(
     Ok(())
 }
 
-/// What a legend entry shows next to its label.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Mark {
-    /// A line with a marker (a series drawn as a line).
-    Line,
-    /// A filled square (a series drawn as bars).
-    Bar,
-}
-
-/// One entry of a legend.
+/// One entry of a legend: a line's sample (its stroke and marker) and its label.
 #[derive(Debug, Clone)]
 pub(crate) struct LegendEntry {
     pub label: String,
     pub style: SeriesStyle,
-    pub mark: Mark,
 }
 
 const LEGEND_SAMPLE_PX: i32 = 46;
@@ -544,28 +534,17 @@ fn draw_entry<DB: DrawingBackend>(
     (x0, y): (i32, i32),
 ) -> Result<(), DrawError> {
     let color = entry.style.color;
-    match entry.mark {
-        Mark::Line => {
-            let from = (x0, y);
-            let to = (x0 + LEGEND_SAMPLE_PX, y);
-            let stroke = color.stroke_width(LINE_WIDTH + 1);
-            if entry.style.dashed {
-                area.draw(&DashedPathElement::new([from, to], 9, 6, stroke))?;
-            } else {
-                area.draw(&PathElement::new([from, to], stroke))?;
-            }
-            let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
-            let corners = entry.style.marker_corners(MARKER_PX as i32 + 1);
-            area.draw(&(EmptyElement::at(centre) + Polygon::new(corners, color.filled())))?;
-        }
-        Mark::Bar => {
-            let half = LEGEND_PX as i32 / 2;
-            area.draw(&Rectangle::new(
-                [(x0 + 8, y - half), (x0 + LEGEND_SAMPLE_PX - 8, y + half)],
-                color.filled(),
-            ))?;
-        }
+    let from = (x0, y);
+    let to = (x0 + LEGEND_SAMPLE_PX, y);
+    let stroke = color.stroke_width(LINE_WIDTH + 1);
+    if entry.style.dashed {
+        area.draw(&DashedPathElement::new([from, to], 9, 6, stroke))?;
+    } else {
+        area.draw(&PathElement::new([from, to], stroke))?;
     }
+    let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
+    let corners = entry.style.marker_corners(MARKER_PX as i32 + 1);
+    area.draw(&(EmptyElement::at(centre) + Polygon::new(corners, color.filled())))?;
     let label_style = text_style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
     area.draw_text(&entry.label, &label_style, (x0 + LEGEND_SAMPLE_PX + 14, y))?;
     Ok(())

@@ -6,9 +6,9 @@ use plotters::prelude::*;
 use std::collections::BTreeMap;
 
 use super::layout::{
-    Axis, BandLine, LegendEntry, Mark, SIZE, SeriesStyle, Unit, Zero, centered_note,
-    draw_band_lines, draw_end_labels, end_label_column, panel, reference_label, reference_line,
-    span, titled, with_legend,
+    Axis, BandLine, LegendEntry, SIZE, SeriesStyle, Unit, Zero, centered_note, draw_band_lines,
+    draw_end_labels, end_label_column, panel, reference_label, reference_line, span, titled,
+    with_legend,
 };
 use super::series::{by_month, mean_note, month_count, replication_count, strategy_monthly_series};
 use super::{Chart, DrawError};
@@ -162,7 +162,6 @@ fn strategy_lines(
             let entry = LegendEntry {
                 label: name.clone(),
                 style,
-                mark: Mark::Line,
             };
             Some((line, entry))
         })

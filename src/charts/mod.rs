@@ -31,7 +31,7 @@ use plotters::prelude::*;
 use crate::results::RunData;
 
 use crate::atomic::{WriteError, write_atomically, write_file_atomically};
-pub(crate) use layout::{BandLine, LegendEntry, Mark, SeriesStyle, Unit, Zero};
+pub(crate) use layout::{BandLine, LegendEntry, SeriesStyle, Unit, Zero};
 pub(crate) use lines::{Key, LinePanel, LinePanels};
 pub(crate) use series::{month_count, strategy_monthly_series};
 

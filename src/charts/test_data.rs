@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::results::{RunData, StrategyMonthRow};
+use crate::results::{BoostBidRow, MarketMonthRow, RunData, StrategyMonthRow};
 
 /// A run of `strategy_monthly` rows alone, of the resolved scenario `resolved`.
 pub(crate) fn run(strategy_monthly: Vec<StrategyMonthRow>, resolved: &str) -> RunData {
@@ -36,4 +36,29 @@ pub(crate) fn strategy_month(
     };
     with(&mut row);
     row
+}
+
+/// A `market_monthly` row, changed by `with`.
+pub(crate) fn market_month(
+    replication: u32,
+    month: u32,
+    with: impl FnOnce(&mut MarketMonthRow),
+) -> MarketMonthRow {
+    let mut row = MarketMonthRow {
+        replication,
+        month,
+        ..MarketMonthRow::default()
+    };
+    with(&mut row);
+    row
+}
+
+/// A `boost_bids` row.
+pub(crate) fn bids(replication: u32, month: u32, price: u32, wins: u64) -> BoostBidRow {
+    BoostBidRow {
+        replication,
+        month,
+        price,
+        wins,
+    }
 }
