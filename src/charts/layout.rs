@@ -141,6 +141,8 @@ pub(crate) enum Unit {
     Number,
     /// Ratios written as percent (0.5 → "50%").
     Percent,
+    /// Differences of ratios written as signed percentage points (0.05 → "+5 pp").
+    Points,
 }
 
 /// One axis of a panel: range, tick positions, description and tick labels.
@@ -175,7 +177,7 @@ impl Axis<'_> {
             }
             step = finer;
         }
-        let scale = if unit == Unit::Percent { 100.0 } else { 1.0 };
+        let scale = if unit == Unit::Number { 1.0 } else { 100.0 };
         let decimals = decimals(step * scale);
         let label = move |v: f64| {
             // Snap values that are 0 up to rounding, so no "-0" appears.
@@ -183,6 +185,8 @@ impl Axis<'_> {
             match unit {
                 Unit::Number => format!("{:.*}", decimals, v),
                 Unit::Percent => format!("{:.*}%", decimals, v * 100.0),
+                Unit::Points if v == 0.0 => format!("{:.*} pp", decimals, 0.0),
+                Unit::Points => format!("{:+.*} pp", decimals, v * 100.0),
             }
         };
         Axis {

@@ -18,6 +18,7 @@ mod distribution;
 mod funnel;
 mod layout;
 mod lines;
+mod paired;
 mod series;
 #[cfg(test)]
 mod test_data;
@@ -32,7 +33,8 @@ use crate::results::RunData;
 
 use crate::atomic::{WriteError, write_atomically, write_file_atomically};
 pub(crate) use layout::{BandLine, LegendEntry, SeriesStyle, Unit, Zero};
-pub(crate) use lines::{Key, LinePanel, LinePanels};
+pub(crate) use lines::{Key, LinePanel, LinePanels, ROI_NOTE};
+pub(crate) use paired::{Pair, PairedChart};
 pub(crate) use series::{month_count, strategy_monthly_series};
 
 /// The stems of a run's chart files, in the order they are drawn: each is written as
