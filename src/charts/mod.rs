@@ -8,7 +8,7 @@
 //! with the strategies' caps, and by month bids per auction, slots filled and mean price),
 //! `roi_distribution` (the spread of per-agent ROI) and `market` (proposals per post, hire
 //! share, platform revenue by month). Every chart that shows ROI says what it counts
-//! ([`ROI_NOTE`]).
+//! (`ROI_NOTE`).
 //!
 //! Text uses the DejaVu Sans font shipped in the `dejavu` crate, registered once before
 //! anything is drawn, so no system font library is needed. Every file is written whole or
