@@ -758,7 +758,7 @@ fn write_derived(dir: &Path, rows: &Rows, manifest: &Manifest, no_plots: bool) -
         .with_context(|| format!("cannot write the results to {}", dir.display()))
         .map_err(Failure::failed)?;
     if !no_plots {
-        let data = RunData::new(dir, &manifest.scenario.name, rows, price);
+        let data = RunData::new(dir, &manifest.scenario, rows);
         crate::charts::draw_all(&data, dir)
             .with_context(|| format!("cannot draw the charts in {}", dir.display()))
             .map_err(Failure::failed)?;

@@ -5,6 +5,12 @@
 //! - `comparison.png`, `comparison.svg`: cumulative ROI by month, one panel per strategy
 //!   (each on its own y scale, so the runs' difference shows even for a strategy whose ROI
 //!   is far from the others'), one line per run with its 95% band.
+//! - `comparison_paired.png`, `comparison_paired.svg`: the paired differences of ROI over
+//!   the whole run (the paired rows of `comparison.csv`), one row per strategy, a dot per
+//!   pair of runs at the mean difference in percentage points with its 95% interval as
+//!   whiskers, and a line at 0. A file of its own, not a panel of `comparison.png`: it
+//!   answers another question (is the difference real?) on another scale (points of ROI
+//!   over the whole run, not ROI by month), and it says so when no two runs pair.
 //! - `comparison.csv`: `run,baseline,strategy,metric,mean,ci_low,ci_high,replications`.
 //!   A run's own rows have an empty `baseline`: the mean and 95% interval across its
 //!   replications of each metric of [`COMPARED_METRICS`] over the whole horizon, as in
@@ -30,7 +36,8 @@ use serde::Serialize;
 
 use crate::atomic::{WriteError, write_file_atomically};
 use crate::charts::{
-    self, BandLine, ChartError, LegendEntry, LinePanel, LinePanels, SeriesStyle, Unit, Zero,
+    self, BandLine, ChartError, LegendEntry, LinePanel, LinePanels, Pair, PairedChart, SeriesStyle,
+    Unit, Zero,
 };
 use crate::present::{self, format_difference, strategy_metric};
 use crate::results::{METRICS, RunData, StrategyTotals, files, strategy_totals};
@@ -112,9 +119,9 @@ impl Compared<'_> {
     }
 }
 
-/// Compares `runs`: writes `comparison.png`, `comparison.svg`, `comparison.csv` and
-/// `comparison.md` into `out_dir` (see the module's documentation), and returns their
-/// paths.
+/// Compares `runs`: writes `comparison.png`, `comparison.svg`, `comparison_paired.png`,
+/// `comparison_paired.svg`, `comparison.csv` and `comparison.md` into `out_dir` (see the
+/// module's documentation), and returns their paths.
 pub fn compare(runs: &[RunData], out_dir: &Path) -> Result<Vec<PathBuf>, CompareError> {
     if runs.is_empty() {
         return Err(CompareError::NoRuns);
@@ -136,6 +143,8 @@ pub fn compare(runs: &[RunData], out_dir: &Path) -> Result<Vec<PathBuf>, Compare
         .collect::<Result<Vec<_>, CompareError>>()?;
     let rows = comparison_rows(&compared);
     let mut written = charts::save_chart(&roi_chart(&compared), out_dir, "comparison")?;
+    let paired = paired_chart(&compared, &rows);
+    written.extend(charts::save_chart(&paired, out_dir, "comparison_paired")?);
     let csv_path = out_dir.join("comparison.csv");
     write_file_atomically(&csv_path, &to_csv(&rows)?)?;
     written.push(csv_path);
@@ -459,7 +468,7 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
             }
             .to_string(),
             unit: Unit::Percent,
-            zero_line: true,
+            zero_line: Some(String::new()),
             // The runs' difference matters here, not the distance from 0.
             zero: Zero::Free,
             lines: series
@@ -480,16 +489,17 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
         .map(|(i, r)| LegendEntry {
             label: r.label.clone(),
             style: SeriesStyle::nth(i),
-            mark: charts::Mark::Line,
         })
         .collect();
     let rows = panels.len().div_ceil(columns).max(1);
     let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
     LinePanels {
         title: format!("{}: cumulative ROI by month", labels.join(" vs ")),
-        subtitle: "one panel per strategy, each with its own y scale; line: mean across the \
-                   run's replications; shaded: its 95% confidence interval"
-            .to_string(),
+        subtitle: format!(
+            "one panel per strategy, each with its own y scale; line: mean across the run's \
+             replications; shaded: its 95% confidence interval.\n{}; dashed: break even.",
+            present::ROI_BRIEF
+        ),
         months: runs
             .iter()
             .map(|r| charts::month_count(r.data))
@@ -497,11 +507,66 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
             .unwrap_or(0),
         panels,
         columns,
-        legend: ("run".to_string(), entries),
+        key: charts::Key::Legend("run".to_string(), entries),
         size: (
             (620 * columns as u32 + 420).max(1600),
             (150 + 430 * rows as u32).max(1000),
         ),
+    }
+}
+
+/// The paired differences of ROI (run minus baseline) of every pair of runs that pairs,
+/// per strategy: the paired `roi` rows of `rows`.
+fn paired_chart(runs: &[Compared], rows: &[ComparisonRow]) -> PairedChart {
+    let paired: Vec<&ComparisonRow> = rows
+        .iter()
+        .filter(|r| r.baseline.is_some() && r.metric == "roi")
+        .collect();
+    let strategies: Vec<String> = paired
+        .iter()
+        .map(|r| r.strategy.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut pairs: Vec<Pair> = Vec::new();
+    for row in &paired {
+        let label = format!(
+            "{} − {}",
+            row.run,
+            row.baseline.as_deref().unwrap_or_default()
+        );
+        let at = match pairs.iter().position(|p| p.label == label) {
+            Some(at) => at,
+            None => {
+                pairs.push(Pair {
+                    label,
+                    differences: vec![None; strategies.len()],
+                });
+                pairs.len() - 1
+            }
+        };
+        let Some(i) = strategies.iter().position(|s| *s == row.strategy) else {
+            continue;
+        };
+        let ci = row.ci_low.zip(row.ci_high);
+        pairs[at].differences[i] = row.mean.map(|mean| (mean, ci));
+    }
+    let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
+    PairedChart {
+        title: format!("{}: paired differences of ROI", labels.join(" vs ")),
+        subtitle: format!(
+            "ROI over the whole run of each replication of a run minus that of the same \
+             replication of the baseline (same seed: common random numbers).\nDot: mean \
+             difference; whiskers: its 95% confidence interval, clear of 0 where the runs \
+             differ.\n{}.",
+            present::ROI_BRIEF
+        ),
+        x_desc: "difference in ROI, run − baseline (percentage points)".to_string(),
+        unit: Unit::Points,
+        strategies,
+        pairs,
+        none: "no pair of runs: paired differences need the same seed (see comparison.md)"
+            .to_string(),
     }
 }
 
@@ -513,6 +578,7 @@ mod tests {
         RunData {
             dir: PathBuf::from(dir),
             scenario: scenario.to_string(),
+            resolved_scenario: String::new(),
             strategy_monthly: Vec::new(),
             market_monthly: Vec::new(),
             agent_roi: Vec::new(),
@@ -547,6 +613,39 @@ mod tests {
                 "default (c) #4"
             ]
         );
+    }
+
+    #[test]
+    fn the_paired_chart_draws_the_paired_roi_rows() {
+        let data = run("x", "out/x");
+        let compared: Vec<Compared> = ["a", "b"]
+            .into_iter()
+            .map(|label| Compared {
+                label: label.to_string(),
+                data: &data,
+                price_usd: 0.15,
+                seed: Some(42),
+                totals: BTreeMap::new(),
+            })
+            .collect();
+        let rows = vec![
+            row("a", None, "spray", "roi", &[1.0, 2.0]),
+            row("b", Some("a"), "spray", "roi", &[0.1, 0.3]),
+            row("b", Some("a"), "spray", "cost_per_hire_usd", &[5.0, 6.0]),
+            row("b", Some("a"), "frugal", "roi", &[-0.2]),
+        ];
+        let chart = paired_chart(&compared, &rows);
+        assert_eq!(chart.strategies, ["frugal", "spray"]);
+        let [pair] = chart.pairs.as_slice() else {
+            panic!("one pair")
+        };
+        assert_eq!(pair.label, "b − a");
+        let spray = rows[1].clone();
+        let expected = (spray.mean.unwrap(), spray.ci_low.zip(spray.ci_high));
+        assert_eq!(pair.differences, [Some((-0.2, None)), Some(expected)]);
+        assert!(expected.1.is_some());
+        assert!(chart.subtitle.contains(present::ROI_BRIEF));
+        assert!(paired_chart(&compared, &rows[..1]).pairs.is_empty());
     }
 
     #[test]

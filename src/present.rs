@@ -60,6 +60,10 @@ pub const ROI_NOTE: &str = "ROI is the return on Connects and plan spending, (ea
 cost; the freelancer's own time is not counted, which is why it runs to hundreds or thousands of \
 percent.";
 
+/// The same, briefly, for a chart's subtitle.
+pub const ROI_BRIEF: &str =
+    "ROI: return on Connects and plan spending; the freelancer's time is not counted";
+
 const fn metric(
     name: &'static str,
     label: &'static str,

@@ -110,38 +110,41 @@ table{break-inside:auto}tr{break-inside:avoid}details{display:none}}";
 const CAPTIONS: [(&str, &str); 6] = [
     (
         "roi",
-        "Which strategy pays best, and when does it start to? Cumulative ROI by month, with \
-         the 95% band across replications; the dashed line is break-even (earned = cost). \
-         Look at the order of the lines at the right edge and at where the bands separate.",
+        "Which strategy pays best, and from when? Cumulative ROI by month per strategy, each \
+         line named at its end (highest first), with its 95% band; the dashed line is break \
+         even (earned = Connects and plan spending). Compare where the lines end and whether \
+         their bands overlap.",
     ),
     (
         "balance",
-        "Who hoards and who runs dry? Each strategy's Connects balance per agent by month. \
-         Look for balances that keep growing (Connects bought or granted and never used) and \
-         for strategies that sit near zero (held back by their budget).",
+        "Who hoards Connects and who runs dry? Connects held per agent at each month's end, \
+         one panel per strategy, each on its own scale from 0, so that small balances read as \
+         well as large ones. Look at the shape of each curve: a steady climb is Connects \
+         bought or granted and never used.",
     ),
     (
         "funnel",
-        "Where does each strategy lose its proposals? Proposals, interviews and hires per \
-         agent, with the conversion rates between them. Compare the rates, not only the \
-         heights: a strategy can send many proposals and convert few.",
+        "Where are proposals lost? Proposals, interviews and hires per agent, with the \
+         conversion rates (interviews per proposal, hires per interview, hires per proposal) \
+         beside them. Compare the rates, not the bar lengths.",
     ),
     (
         "boost_prices",
-        "How contested are the boost auctions? The price of winning bids against the \
-         competition for slots over the whole run. Look at whether prices pile up at a \
-         strategy's bid cap.",
+        "How contested are the boost auctions? Above, the price of every winning boost bid, \
+         all months pooled, with each strategy's highest bid marked: a tall bar at a mark is \
+         that strategy's cap, not the market price. Below, by month: bids per auction, the \
+         share of slots filled, and the mean price.",
     ),
     (
         "roi_distribution",
-        "Is a strategy's mean ROI typical of its agents? The spread of per-agent ROI. A wide \
-         spread means a strategy's mean hides many agents who lose money.",
+        "Is a strategy's mean ROI typical of its agents? The spread of per-agent ROI within \
+         each strategy. A wide spread means the mean hides agents who lose money.",
     ),
     (
         "market",
         "Is the market itself stable over the run? Proposals per post, the share of posts \
-         ending in a hire and the platform's revenue by month. Early months are a warm-up \
-         while agents join.",
+         ending in a hire and the platform's revenue by month. The first months are a \
+         warm-up while agents join.",
     ),
 ];
 

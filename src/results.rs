@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::export::Manifest;
+use crate::export::{Manifest, ScenarioInfo};
 use crate::random::Draws;
 use crate::stats::{mean_ci, wilson};
 
@@ -627,6 +627,9 @@ pub struct RunData {
     pub dir: PathBuf,
     /// The scenario's name, from the manifest.
     pub scenario: String,
+    /// The resolved scenario as TOML, from the manifest (what the charts read the boost
+    /// auction's slots and the strategies' bids from); empty when unknown.
+    pub resolved_scenario: String,
     pub strategy_monthly: Vec<StrategyMonthRow>,
     pub market_monthly: Vec<MarketMonthRow>,
     pub agent_roi: Vec<AgentRoiRow>,
@@ -637,18 +640,20 @@ pub struct RunData {
 }
 
 impl RunData {
-    /// The run of `rows` in `dir`, its summary computed at the Connects price `price_usd`.
-    pub fn new(dir: &Path, scenario: &str, rows: &Rows, price_usd: f64) -> RunData {
+    /// The run of `rows` in `dir` of `scenario`, its summary computed at the scenario's
+    /// Connects price.
+    pub fn new(dir: &Path, scenario: &ScenarioInfo, rows: &Rows) -> RunData {
         RunData {
             dir: dir.to_path_buf(),
-            scenario: scenario.to_string(),
+            scenario: scenario.name.clone(),
+            resolved_scenario: scenario.resolved.clone(),
             strategy_monthly: rows.strategy_monthly.clone(),
             market_monthly: rows.market_monthly.clone(),
             agent_roi: rows.agent_roi.clone(),
             boost_bids: rows.boost_bids.clone(),
             post_proposals: rows.post_proposals.clone(),
             agent_spend: rows.agent_spend.clone(),
-            summary: summarize(&rows.strategy_monthly, price_usd),
+            summary: summarize(&rows.strategy_monthly, scenario.price_usd),
         }
     }
 }
@@ -906,12 +911,7 @@ impl CheckedRun {
     pub fn run_data(&self) -> Result<RunData, RunDirError> {
         let rows = self.rows(false)?;
         let m = &self.manifest;
-        Ok(RunData::new(
-            &self.dir,
-            &m.scenario.name,
-            &rows,
-            m.scenario.price_usd,
-        ))
+        Ok(RunData::new(&self.dir, &m.scenario, &rows))
     }
 }
 

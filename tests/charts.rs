@@ -265,15 +265,19 @@ fn compare_writes_the_chart_the_tables_and_the_paired_differences() {
     let names = [
         "comparison.png",
         "comparison.svg",
+        "comparison_paired.png",
+        "comparison_paired.svg",
         "comparison.csv",
         "comparison.md",
     ];
     assert_eq!(written, names.map(|n| out.path().join(n)));
 
-    let (w, h, distinct, drawn) = decode_png(&out.path().join("comparison.png"));
-    assert!(w >= 1600 && h >= 1000, "{w}×{h}");
-    assert!(distinct > 1 && drawn > 0.005);
-    check_svg(&std::fs::read_to_string(out.path().join("comparison.svg")).unwrap());
+    for chart in ["comparison", "comparison_paired"] {
+        let (w, h, distinct, drawn) = decode_png(&out.path().join(format!("{chart}.png")));
+        assert!(w >= 1600 && h >= 1000, "{chart}: {w}×{h}");
+        assert!(distinct > 1 && drawn > 0.005, "{chart}");
+        check_svg(&std::fs::read_to_string(out.path().join(format!("{chart}.svg"))).unwrap());
+    }
 
     let rows = comparison_rows(out.path());
     // 2 runs × 2 strategies × 2 metrics, then 2 strategies × 2 metrics paired.

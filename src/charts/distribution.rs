@@ -12,6 +12,7 @@ use plotters::prelude::*;
 use super::layout::{Axis, SIZE, SeriesStyle, panel, reference_line, row_half, titled};
 use super::series::replication_count;
 use super::{Chart, DrawError};
+use crate::present::ROI_BRIEF;
 use crate::results::{AgentRoiRow, RunData};
 use crate::stats::mean_ci;
 
@@ -103,7 +104,7 @@ impl RoiDistributionChart {
                 "agents with a cost; n: agents per replication, > 0: share with a gain; each \
                  statistic averaged over {reps} replications\nbox: 25th–75th percentile; \
                  whiskers: 5th–95th; black line: median; white dot: mean; ROI axis on an asinh \
-                 scale (linear near 0, logarithmic beyond ±100%)"
+                 scale (linear near 0, logarithmic beyond ±100%)\n{ROI_BRIEF}"
             ),
             rows,
         }

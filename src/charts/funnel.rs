@@ -2,7 +2,9 @@
 //!
 //! Proposals outnumber hires by two orders of magnitude, so each stage gets its own panel
 //! with its own linear scale (a log scale would make bar lengths meaningless). Strategies
-//! are rows of horizontal bars, named once on the left and aligned across the panels.
+//! are rows of horizontal bars, named once on the left and aligned across the panels. A
+//! table on the right gives each strategy's conversion rates (interviews per proposal,
+//! hires per interview, hires per proposal), from the counts pooled over replications.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -27,6 +29,60 @@ struct Stage {
     values: Vec<Option<MeanCi>>,
 }
 
+/// A strategy's conversion rates, from its counts summed over all replications (none
+/// where the denominator is 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rates {
+    pub interviews_per_proposal: Option<f64>,
+    pub hires_per_interview: Option<f64>,
+    pub hires_per_proposal: Option<f64>,
+}
+
+impl Rates {
+    /// The rates of `totals` (one per replication) summed.
+    fn of<'a>(totals: impl IntoIterator<Item = &'a StrategyTotals>) -> Self {
+        let (mut proposals, mut interviews, mut hires) = (0u64, 0u64, 0u64);
+        for t in totals {
+            proposals = proposals.saturating_add(t.proposals);
+            interviews = interviews.saturating_add(t.interviews);
+            hires = hires.saturating_add(t.hires);
+        }
+        let (p, i, h) = (proposals as f64, interviews as f64, hires as f64);
+        Rates {
+            interviews_per_proposal: ratio(i, p),
+            hires_per_interview: ratio(h, i),
+            hires_per_proposal: ratio(h, p),
+        }
+    }
+
+    /// The three rates, in the table's column order.
+    fn columns(&self) -> [Option<f64>; 3] {
+        [
+            self.interviews_per_proposal,
+            self.hires_per_interview,
+            self.hires_per_proposal,
+        ]
+    }
+}
+
+/// The rates table's column headings, two lines each.
+const RATE_HEADINGS: [[&str; 2]; 3] = [
+    ["interviews", "per proposal"],
+    ["hires per", "interview"],
+    ["hires per", "proposal"],
+];
+/// The width of the rates table, in pixels.
+const TABLE_PX: u32 = 420;
+
+/// A rate for the table: a percent with about three significant digits.
+fn percent(rate: Option<f64>) -> String {
+    match rate {
+        None => "–".to_string(),
+        Some(r) if r.abs() < 0.01 => format!("{:.2}%", r * 100.0),
+        Some(r) => format!("{:.1}%", r * 100.0),
+    }
+}
+
 /// The `funnel` chart, ready to draw.
 pub(crate) struct FunnelChart {
     title: String,
@@ -34,6 +90,8 @@ pub(crate) struct FunnelChart {
     months: u32,
     strategies: Vec<(String, SeriesStyle)>,
     stages: Vec<Stage>,
+    /// Per strategy (chart order).
+    rates: Vec<Rates>,
 }
 
 impl FunnelChart {
@@ -62,7 +120,10 @@ impl FunnelChart {
         };
         FunnelChart {
             title: format!("{}: proposals → interviews → hires", data.scenario),
-            subtitle: format!("per agent over the whole run; {bars}"),
+            subtitle: format!(
+                "per agent over the whole run; {bars}.\nRight: conversion rates, from the \
+                 counts of all replications pooled"
+            ),
             months: month_count(data),
             strategies: strategies
                 .iter()
@@ -74,6 +135,13 @@ impl FunnelChart {
                 stage("interviews per agent", |t| t.interviews),
                 stage("hires per agent", |t| t.hires),
             ],
+            rates: strategies
+                .iter()
+                .map(|name| {
+                    let of_strategy = totals.iter().filter(|((_, s), _)| s == name);
+                    Rates::of(of_strategy.map(|(_, t)| t))
+                })
+                .collect(),
         }
     }
 
@@ -93,7 +161,7 @@ impl FunnelChart {
         area: &DrawingArea<DB, Shift>,
         stage: &Stage,
         named: bool,
-    ) -> Result<(), DrawError> {
+    ) -> Result<Vec<i32>, DrawError> {
         let reach = stage
             .values
             .iter()
@@ -105,7 +173,7 @@ impl FunnelChart {
             0 => "per agent".to_string(),
             m => format!("per agent, months 0–{}", m - 1),
         };
-        let x = Axis::linear(range, 5, &x_desc, Unit::Number);
+        let x = Axis::linear_across(range, 4, &x_desc, Unit::Number);
         let y = self.rows_axis(named);
         let mut chart = panel(area, Some(stage.caption), &x, &y)?;
         let n = self.strategies.len();
@@ -138,6 +206,34 @@ impl FunnelChart {
         if stage.values.iter().all(Option::is_none) {
             centered_note(&chart.plotting_area().strip_coord_spec(), "no data")?;
         }
+        Ok((0..n)
+            .map(|i| chart.backend_coord(&(0.0, Axis::row_y(i, n))).1)
+            .collect())
+    }
+
+    /// Draws the rates table on `area`, each strategy's rates at its row's height in
+    /// `rows` (backend pixels).
+    fn draw_rates<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        rows: &[i32],
+    ) -> Result<(), DrawError> {
+        let (_, top) = area.get_base_pixel();
+        let (width, _) = area.dim_in_pixel();
+        let column = width as i32 / 3;
+        let centre = |k: usize| column * k as i32 + column / 2;
+        let heading = text_style(TICK_PX + 2).pos(Pos::new(HPos::Center, VPos::Top));
+        for (k, lines) in RATE_HEADINGS.iter().enumerate() {
+            for (j, line) in lines.iter().enumerate() {
+                area.draw_text(line, &heading, (centre(k), 16 + j as i32 * 26))?;
+            }
+        }
+        let value = text_style(TICK_PX + 2).pos(Pos::new(HPos::Center, VPos::Center));
+        for (rates, &row) in self.rates.iter().zip(rows) {
+            for (k, rate) in rates.columns().into_iter().enumerate() {
+                area.draw_text(&percent(rate), &value, (centre(k), row - top))?;
+            }
+        }
         Ok(())
     }
 }
@@ -154,13 +250,58 @@ impl Chart for FunnelChart {
         let names = y_label_width(&area, &self.rows_axis(true))?;
         let bare = y_label_width(&area, &self.rows_axis(false))?;
         let (width, _) = area.dim_in_pixel();
+        let (bars, table) = area.split_horizontally(width.saturating_sub(TABLE_PX));
         let extra = names.saturating_sub(bare);
-        let share = width.saturating_sub(extra) / 3;
-        let (first, rest) = area.split_horizontally(share + extra);
+        let share = width.saturating_sub(TABLE_PX + extra) / 3;
+        let (first, rest) = bars.split_horizontally(share + extra);
         let (second, third) = rest.split_horizontally(share);
+        let mut rows = Vec::new();
         for (i, (stage, cell)) in self.stages.iter().zip([first, second, third]).enumerate() {
-            self.draw_stage(&cell, stage, i == 0)?;
+            rows = self.draw_stage(&cell, stage, i == 0)?;
         }
-        Ok(())
+        self.draw_rates(&table, &rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::series::strategy_names;
+    use crate::charts::test_data::{run, strategy_month};
+
+    #[test]
+    fn the_rates_are_those_of_the_pooled_counts() {
+        // Two replications of two months: "a" 100 + 60 proposals, 12 + 4 interviews,
+        // 3 + 1 hires; "b" never interviewed.
+        let mut rows = Vec::new();
+        for (replication, proposals, interviews, hires) in [(0, 100, 12, 3), (1, 60, 4, 1)] {
+            for month in 0..2 {
+                rows.push(strategy_month(replication, month, "a", |r| {
+                    r.proposals = proposals / 2;
+                    r.interviews = interviews / 2;
+                    r.hires = if month == 0 { hires } else { 0 };
+                }));
+                rows.push(strategy_month(replication, month, "b", |r| r.proposals = 5));
+            }
+        }
+        let data = run(rows, "");
+        let chart = FunnelChart::new(&data, &strategy_names(&data));
+        assert_eq!(
+            chart.rates[0],
+            Rates {
+                interviews_per_proposal: Some(16.0 / 160.0),
+                hires_per_interview: Some(4.0 / 16.0),
+                hires_per_proposal: Some(4.0 / 160.0),
+            }
+        );
+        assert_eq!(chart.rates[1].interviews_per_proposal, Some(0.0));
+        assert_eq!(chart.rates[1].hires_per_interview, None);
+        let written = chart.rates[0].columns().map(percent);
+        assert_eq!(written, ["10.0%", "25.0%", "2.5%"]);
+        assert_eq!(percent(Some(0.0052)), "0.52%");
+        assert_eq!(percent(None), "–");
+        // The bars: per agent (10 agents), averaged over the replications.
+        let proposals = chart.stages[0].values[0].unwrap();
+        assert!((proposals.mean - 8.0).abs() < 1e-12);
     }
 }

@@ -18,6 +18,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::DrawError;
 use crate::stats::MeanCi;
 
+/// The fewest ticks a linear axis gets, where a round step gives them.
+const MIN_TICKS: usize = 4;
 /// Default canvas size in pixels.
 pub(crate) const SIZE: (u32, u32) = (1600, 1000);
 /// The font family every text uses (registered from the `dejavu` crate).
@@ -29,9 +31,10 @@ const DESC_PX: u32 = 24;
 pub(crate) const TICK_PX: u32 = 20;
 const LEGEND_PX: u32 = 22;
 /// Opacity of the 95% bands of a panel of `lines` lines: light enough that lines stay
-/// visible through any band, and lighter the more bands overlap.
+/// visible through any band, and lighter the more bands overlap. Each band's edges are
+/// also drawn, thin and light, so a narrow band still shows.
 fn band_alpha(lines: usize) -> f64 {
-    (0.7 / lines.max(1) as f64).clamp(0.09, 0.16)
+    (1.0 / lines.max(1) as f64).clamp(0.14, 0.22)
 }
 const LINE_WIDTH: u32 = 3;
 const MARKER_PX: u32 = 5;
@@ -43,33 +46,90 @@ const REFERENCE: RGBColor = RGBColor(90, 90, 90);
 /// Secondary text (subtitles, notes).
 const MUTED: RGBColor = RGBColor(80, 80, 80);
 
-/// The Okabe-Ito palette, in the order series get it; yellow last, as it is the weakest
-/// on white.
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(0, 114, 178),   // blue
-    RGBColor(230, 159, 0),   // orange
-    RGBColor(0, 158, 115),   // bluish green
-    RGBColor(213, 94, 0),    // vermillion
-    RGBColor(204, 121, 167), // reddish purple
-    RGBColor(86, 180, 233),  // sky blue
-    RGBColor(0, 0, 0),       // black
-    RGBColor(240, 228, 66),  // yellow
+/// The series styles, in the order series get them: the Okabe-Ito colours that are
+/// clearly apart on white, each with its own marker shape. The sixth and seventh colours
+/// (vermillion, sky blue) are near the second and first (orange, blue), so they are also
+/// dashed; yellow is left out, as it is too light for a line on white.
+const STYLES: [SeriesStyle; 7] = [
+    SeriesStyle::solid(RGBColor(0, 114, 178), Shape::Circle), // blue
+    SeriesStyle::solid(RGBColor(230, 159, 0), Shape::Square), // orange
+    SeriesStyle::solid(RGBColor(0, 158, 115), Shape::Triangle), // bluish green
+    SeriesStyle::solid(RGBColor(204, 121, 167), Shape::Diamond), // reddish purple
+    SeriesStyle::solid(RGBColor(0, 0, 0), Shape::Circle),     // black
+    SeriesStyle::dashed(RGBColor(213, 94, 0), Shape::Triangle), // vermillion
+    SeriesStyle::dashed(RGBColor(86, 180, 233), Shape::Diamond), // sky blue
 ];
 
-/// How one series is drawn: its colour, and a dashed line with square markers from the
-/// ninth series on, when the palette's eight colours repeat.
-#[derive(Debug, Clone, Copy)]
+/// The shape of a series' markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+/// How one series is drawn: its colour, its marker, and whether its line is dashed. The
+/// one place every chart takes its series' looks from ([`SeriesStyle::nth`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeriesStyle {
     pub color: RGBColor,
+    pub shape: Shape,
     pub dashed: bool,
 }
 
 impl SeriesStyle {
-    /// The style of the `i`th series (0-based) of a chart.
-    pub fn nth(i: usize) -> Self {
+    const fn solid(color: RGBColor, shape: Shape) -> Self {
         SeriesStyle {
-            color: PALETTE[i % PALETTE.len()],
-            dashed: (i / PALETTE.len()) % 2 == 1,
+            color,
+            shape,
+            dashed: false,
+        }
+    }
+
+    const fn dashed(color: RGBColor, shape: Shape) -> Self {
+        SeriesStyle {
+            color,
+            shape,
+            dashed: true,
+        }
+    }
+
+    /// The style of the `i`th series (0-based) of a chart: seven distinct looks, then
+    /// the same seven with the dashing swapped.
+    pub fn nth(i: usize) -> Self {
+        let style = STYLES[i % STYLES.len()];
+        SeriesStyle {
+            dashed: style.dashed != ((i / STYLES.len()) % 2 == 1),
+            ..style
+        }
+    }
+
+    /// The corners of this series' marker around (0, 0), about `r` pixels in radius: a
+    /// polygon, so every shape is drawn by the same element type.
+    pub fn marker_corners(&self, r: i32) -> Vec<(i32, i32)> {
+        let r = f64::from(r);
+        let corner = |x: f64, y: f64| ((x * r).round() as i32, (y * r).round() as i32);
+        match self.shape {
+            Shape::Circle => (0..16)
+                .map(|k| {
+                    let angle = f64::from(k) * std::f64::consts::TAU / 16.0;
+                    corner(angle.cos(), angle.sin())
+                })
+                .collect(),
+            Shape::Square => vec![
+                corner(-0.9, -0.9),
+                corner(0.9, -0.9),
+                corner(0.9, 0.9),
+                corner(-0.9, 0.9),
+            ],
+            Shape::Triangle => vec![corner(0.0, -1.3), corner(1.2, 0.9), corner(-1.2, 0.9)],
+            Shape::Diamond => vec![
+                corner(0.0, -1.3),
+                corner(1.3, 0.0),
+                corner(0.0, 1.3),
+                corner(-1.3, 0.0),
+            ],
         }
     }
 }
@@ -81,6 +141,8 @@ pub(crate) enum Unit {
     Number,
     /// Ratios written as percent (0.5 → "50%").
     Percent,
+    /// Differences of ratios written as signed percentage points (0.05 → "+5 pp").
+    Points,
 }
 
 /// One axis of a panel: range, tick positions, description and tick labels.
@@ -92,10 +154,30 @@ pub(crate) struct Axis<'a> {
 }
 
 impl Axis<'_> {
-    /// A linear axis over `range` with about `count` round ticks, written in `unit`.
+    /// A linear value axis over `range` with about `count` round ticks, and at least
+    /// [`MIN_TICKS`] where a round step gives them (a vertical axis: its labels never
+    /// overlap), written in `unit`.
     pub fn linear(range: Range<f64>, count: usize, desc: &str, unit: Unit) -> Self {
-        let step = nice_step((range.end - range.start) / count.max(1) as f64);
-        let scale = if unit == Unit::Percent { 100.0 } else { 1.0 };
+        Axis::linear_with(range, count, MIN_TICKS, desc, unit)
+    }
+
+    /// A linear axis along a narrow panel's width: about `count` round ticks, as few as
+    /// the round step gives, so the labels keep apart.
+    pub fn linear_across(range: Range<f64>, count: usize, desc: &str, unit: Unit) -> Self {
+        Axis::linear_with(range, count, 0, desc, unit)
+    }
+
+    fn linear_with(range: Range<f64>, count: usize, min: usize, desc: &str, unit: Unit) -> Self {
+        let mut step = nice_step((range.end - range.start) / count.max(1) as f64);
+        for _ in 0..4 {
+            let finer = finer_step(step);
+            let (now, then) = (ticks(&range, step).len(), ticks(&range, finer).len());
+            if now >= min || then <= now {
+                break;
+            }
+            step = finer;
+        }
+        let scale = if unit == Unit::Number { 1.0 } else { 100.0 };
         let decimals = decimals(step * scale);
         let label = move |v: f64| {
             // Snap values that are 0 up to rounding, so no "-0" appears.
@@ -103,6 +185,8 @@ impl Axis<'_> {
             match unit {
                 Unit::Number => format!("{:.*}", decimals, v),
                 Unit::Percent => format!("{:.*}%", decimals, v * 100.0),
+                Unit::Points if v == 0.0 => format!("{:.*} pp", decimals, 0.0),
+                Unit::Points => format!("{:+.*} pp", decimals, v * 100.0),
             }
         };
         Axis {
@@ -126,10 +210,12 @@ impl Axis<'_> {
         }
     }
 
-    /// The month axis of a run of `months` months: whole months, at most about 13 ticks.
-    pub fn months(months: u32) -> Self {
+    /// The month axis of a run of `months` months, `width` pixels wide: whole months, a
+    /// tick every 60 pixels at most, and at most about 13 ticks.
+    pub fn months(months: u32, width: u32) -> Self {
         let last = f64::from(months.max(1) - 1);
-        Axis::integers(-0.4..last + 0.4, 12, "month")
+        let count = (width / 60).clamp(2, 12) as usize;
+        Axis::integers(-0.4..last + 0.4, count, "month")
     }
 
     /// An axis of rows named by `labels`, the first at the top (y = len − 1), the last at
@@ -164,6 +250,17 @@ fn nice_step(raw: f64) -> f64 {
         .find(|f| f * magnitude >= raw * (1.0 - 1e-9))
         .unwrap_or(10.0);
     factor * magnitude
+}
+
+/// The next round step below `step` (a round step): 10 → 5 → 2.5 → 2 → 1.
+fn finer_step(step: f64) -> f64 {
+    let magnitude = 10f64.powf(step.log10().floor());
+    let factor = step / magnitude;
+    let finer = [(1.5, 0.5), (2.2, 1.0), (3.0, 2.0), (6.0, 2.5)]
+        .into_iter()
+        .find(|(below, _)| factor < *below)
+        .map_or(5.0, |(_, f)| f);
+    finer * magnitude
 }
 
 /// The decimals needed to write multiples of `step` exactly (at most 6).
@@ -285,6 +382,8 @@ impl Ranged for Ticked {
 
 /// The coordinates of every panel.
 pub(crate) type Coords = Cartesian2d<Ticked, Ticked>;
+/// A drawing area of some backend, in pixels.
+pub(crate) type Area<DB> = DrawingArea<DB, Shift>;
 /// A panel: a chart context on a drawing area of some backend.
 pub(crate) type Panel<'a, DB> = ChartContext<'a, DB, Coords>;
 
@@ -386,21 +485,11 @@ pub(crate) fn centered_note<DB: DrawingBackend>(
     Ok(())
 }
 
-/// What a legend entry shows next to its label.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Mark {
-    /// A line with a marker (a series drawn as a line).
-    Line,
-    /// A filled square (a series drawn as bars).
-    Bar,
-}
-
-/// One entry of a legend.
+/// One entry of a legend: a line's sample (its stroke and marker) and its label.
 #[derive(Debug, Clone)]
 pub(crate) struct LegendEntry {
     pub label: String,
     pub style: SeriesStyle,
-    pub mark: Mark,
 }
 
 const LEGEND_SAMPLE_PX: i32 = 46;
@@ -435,38 +524,92 @@ fn draw_legend<DB: DrawingBackend>(
     let (x0, mut y) = (12, 24);
     area.draw_text(heading, &heading_style, (x0, y))?;
     y += LEGEND_ROW_PX + 6;
-    let label_style = text_style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
     for entry in entries {
-        let color = entry.style.color;
-        match entry.mark {
-            Mark::Line => {
-                let from = (x0, y);
-                let to = (x0 + LEGEND_SAMPLE_PX, y);
-                let stroke = color.stroke_width(LINE_WIDTH + 1);
-                if entry.style.dashed {
-                    area.draw(&DashedPathElement::new([from, to], 9, 6, stroke))?;
-                } else {
-                    area.draw(&PathElement::new([from, to], stroke))?;
-                }
-                let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
-                let r = MARKER_PX as i32 + 1;
-                if entry.style.dashed {
-                    let corners = [(centre.0 - r, centre.1 - r), (centre.0 + r, centre.1 + r)];
-                    area.draw(&Rectangle::new(corners, color.filled()))?;
-                } else {
-                    area.draw(&Circle::new(centre, r, color.filled()))?;
-                }
-            }
-            Mark::Bar => {
-                let half = LEGEND_PX as i32 / 2;
-                area.draw(&Rectangle::new(
-                    [(x0 + 8, y - half), (x0 + LEGEND_SAMPLE_PX - 8, y + half)],
-                    color.filled(),
-                ))?;
-            }
-        }
-        area.draw_text(&entry.label, &label_style, (x0 + LEGEND_SAMPLE_PX + 14, y))?;
+        draw_entry(area, entry, (x0, y))?;
         y += LEGEND_ROW_PX;
+    }
+    Ok(())
+}
+
+/// Draws one legend entry, its sample starting at `at` (the vertical middle of the row).
+fn draw_entry<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entry: &LegendEntry,
+    (x0, y): (i32, i32),
+) -> Result<(), DrawError> {
+    let color = entry.style.color;
+    let from = (x0, y);
+    let to = (x0 + LEGEND_SAMPLE_PX, y);
+    let stroke = color.stroke_width(LINE_WIDTH + 1);
+    if entry.style.dashed {
+        area.draw(&DashedPathElement::new([from, to], 9, 6, stroke))?;
+    } else {
+        area.draw(&PathElement::new([from, to], stroke))?;
+    }
+    let centre = (x0 + LEGEND_SAMPLE_PX / 2, y);
+    let corners = entry.style.marker_corners(MARKER_PX as i32 + 1);
+    area.draw(&(EmptyElement::at(centre) + Polygon::new(corners, color.filled())))?;
+    let label_style = text_style(LEGEND_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    area.draw_text(&entry.label, &label_style, (x0 + LEGEND_SAMPLE_PX + 14, y))?;
+    Ok(())
+}
+
+/// Where the leader of an end label starts and where its sample begins, in the label
+/// column.
+const LEADER_PX: i32 = 18;
+
+/// Splits a column for end labels off the right of `area`: (the rest, the column).
+pub(crate) fn end_label_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+) -> Result<(Area<DB>, Area<DB>), DrawError> {
+    let labels = widest(area, entries.iter().map(|e| e.label.clone()), LEGEND_PX)?;
+    let width = labels + (LEADER_PX + LEGEND_SAMPLE_PX + 14) as u32 + 16;
+    let (w, _) = area.dim_in_pixel();
+    Ok(area.split_horizontally(w.saturating_sub(width)))
+}
+
+/// The rows of labels wanted at `wanted` (pixels, any order), moved apart so no two are
+/// closer than `gap` and all lie within `0..=height` where they fit; in `wanted`'s order.
+fn spread_labels(wanted: &[i32], gap: i32, height: i32) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i]);
+    let mut placed = vec![0; wanted.len()];
+    let mut floor = i32::MIN;
+    for &i in &order {
+        placed[i] = wanted[i].max(floor).max(gap / 2);
+        floor = placed[i].saturating_add(gap);
+    }
+    let mut ceiling = height - gap / 2;
+    for &i in order.iter().rev() {
+        placed[i] = placed[i].min(ceiling);
+        ceiling = placed[i].saturating_sub(gap);
+    }
+    placed
+}
+
+/// Names each line at its end in `column` (split off by [`end_label_column`]): `ends`
+/// are where the lines end in the backend's pixels, one per entry (none: no label). The
+/// labels keep the lines' vertical order and are moved apart where lines end close
+/// together, with a leader from the line's height.
+pub(crate) fn draw_end_labels<DB: DrawingBackend>(
+    column: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+    ends: &[Option<(i32, i32)>],
+) -> Result<(), DrawError> {
+    let (_, base_y) = column.get_base_pixel();
+    let (_, height) = column.dim_in_pixel();
+    let shown: Vec<(&LegendEntry, i32)> = entries
+        .iter()
+        .zip(ends)
+        .filter_map(|(e, end)| end.map(|(_, y)| (e, y - base_y)))
+        .collect();
+    let wanted: Vec<i32> = shown.iter().map(|(_, y)| *y).collect();
+    let placed = spread_labels(&wanted, LEGEND_PX as i32 + 8, height as i32);
+    for ((entry, from), to) in shown.iter().zip(placed) {
+        let leader = entry.style.color.stroke_width(2);
+        column.draw(&PathElement::new([(0, *from), (LEADER_PX, to)], leader))?;
+        draw_entry(column, entry, (LEADER_PX, to))?;
     }
     Ok(())
 }
@@ -507,10 +650,16 @@ pub(crate) fn draw_band_lines<DB: DrawingBackend>(
                     bar,
                 )))?;
             } else {
-                let upper = run.iter().map(|&(x, _, high)| (x, high));
-                let lower = run.iter().rev().map(|&(x, low, _)| (x, low));
+                let upper: Vec<(f64, f64)> = run.iter().map(|&(x, _, high)| (x, high)).collect();
+                let lower: Vec<(f64, f64)> =
+                    run.iter().rev().map(|&(x, low, _)| (x, low)).collect();
+                let edge = line.style.color.mix(0.5).stroke_width(1);
+                chart.draw_series([
+                    PathElement::new(upper.clone(), edge),
+                    PathElement::new(lower.clone(), edge),
+                ])?;
                 chart.draw_series(std::iter::once(Polygon::new(
-                    upper.chain(lower).collect::<Vec<_>>(),
+                    upper.into_iter().chain(lower).collect::<Vec<_>>(),
                     fill,
                 )))?;
             }
@@ -521,18 +670,17 @@ pub(crate) fn draw_band_lines<DB: DrawingBackend>(
         let stroke = line.style.color.stroke_width(LINE_WIDTH);
         if line.style.dashed {
             chart.draw_series(DashedLineSeries::new(points.clone(), 12, 8, stroke))?;
-            let r = MARKER_PX as i32;
-            chart.draw_series(points.iter().map(|&p| {
-                EmptyElement::at(p) + Rectangle::new([(-r, -r), (r, r)], line.style.color.filled())
-            }))?;
         } else {
             chart.draw_series(LineSeries::new(points.clone(), stroke))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|&p| Circle::new(p, MARKER_PX, line.style.color.filled())),
-            )?;
         }
+        let r = MARKER_PX as i32;
+        let fill = line.style.color.filled();
+        let corners = line.style.marker_corners(r);
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&p| EmptyElement::at(p) + Polygon::new(corners.clone(), fill)),
+        )?;
     }
     Ok(())
 }
@@ -569,6 +717,21 @@ pub(crate) fn reference_line<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Writes `label` just above a reference line, ending at `at` (its right end).
+pub(crate) fn reference_label<DB: DrawingBackend>(
+    chart: &mut Panel<'_, DB>,
+    at: (f64, f64),
+    label: &str,
+) -> Result<(), DrawError> {
+    let style = text_style(TICK_PX)
+        .color(&REFERENCE)
+        .pos(Pos::new(HPos::Right, VPos::Bottom));
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(at) + Text::new(label.to_string(), (-10, -6), style),
+    ))?;
+    Ok(())
+}
+
 /// Half the height of a bar or box in a panel of `rows` rows, in rows: `widest` of a row,
 /// but no more than `max_px` pixels, so a few rows don't get giant bars.
 pub(crate) fn row_half<DB: DrawingBackend>(
@@ -595,6 +758,8 @@ mod tests {
         assert_eq!(nice_step(0.012), 0.02);
         assert_eq!(nice_step(0.0), 1.0);
         assert_eq!(decimals(0.25), 2);
+        let finer: Vec<f64> = [10.0, 5.0, 2.5, 2.0, 1.0].map(finer_step).into();
+        assert_eq!(finer, [5.0, 2.5, 2.0, 1.0, 0.5]);
         assert_eq!(decimals(50.0), 0);
     }
 
@@ -606,14 +771,28 @@ mod tests {
             labels,
             ["-100%", "-75%", "-50%", "-25%", "0%", "25%", "50%"]
         );
-        let months = Axis::months(24);
+        let months = Axis::months(24, 1600);
         assert_eq!(
             months.ticks,
             [
                 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 22.0
             ]
         );
-        assert_eq!(Axis::months(4).ticks, [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(Axis::months(4, 1600).ticks, [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(Axis::months(24, 360).ticks, [0.0, 5.0, 10.0, 15.0, 20.0]);
+    }
+
+    #[test]
+    fn linear_axes_get_at_least_four_ticks() {
+        // 0.37 / 4 rounds up to a step of 0.1: three ticks; 0.05 gives seven.
+        let axis = Axis::linear(0.02..0.39, 4, "", Unit::Percent);
+        assert_eq!(axis.ticks.len(), 7, "{:?}", axis.ticks);
+        let across = Axis::linear_across(0.02..0.39, 4, "", Unit::Percent);
+        assert_eq!(across.ticks.len(), 3, "{:?}", across.ticks);
+        for (range, count) in [(0.0..1.0, 2), (-3.0..250.0, 3), (9.5..10.4, 3)] {
+            let axis = Axis::linear(range.clone(), count, "", Unit::Number);
+            assert!(axis.ticks.len() >= MIN_TICKS, "{range:?}: {:?}", axis.ticks);
+        }
     }
 
     #[test]
@@ -648,5 +827,14 @@ mod tests {
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].len(), 2);
         assert_eq!(runs[1], vec![(3.0, 1.0, 2.0)]);
+    }
+
+    #[test]
+    fn end_labels_keep_their_order_and_move_apart() {
+        let placed = spread_labels(&[100, 95, 400, 990], 30, 1000);
+        assert_eq!(placed, [125, 95, 400, 985]);
+        // Crowded at the bottom: pushed up, still in order.
+        let placed = spread_labels(&[990, 995, 999], 30, 1000);
+        assert_eq!(placed, [925, 955, 985]);
     }
 }

@@ -2,10 +2,13 @@
 //! `connectsim plot` redraws exactly what `run` drew), each as PNG and SVG.
 //!
 //! The six charts of a run ([`CHARTS`]): `roi` (cumulative ROI by month per strategy, with
-//! 95% bands), `balance` (Connects balance per agent by month), `funnel` (proposals,
-//! interviews, hires per agent), `boost_prices` (winning boost bids, first and last month,
-//! and the share of posts with boost bids), `roi_distribution` (the spread of per-agent ROI)
-//! and `market` (proposals per post, hire share, platform revenue by month).
+//! 95% bands, each line named at its end), `balance` (Connects balance per agent by month,
+//! a panel per strategy), `funnel` (proposals, interviews, hires per agent, and the
+//! conversion rates), `boost_prices` (the price of winning boost bids over the whole run
+//! with the strategies' caps, and by month bids per auction, slots filled and mean price),
+//! `roi_distribution` (the spread of per-agent ROI) and `market` (proposals per post, hire
+//! share, platform revenue by month). Every chart that shows ROI says what it counts
+//! (`present::ROI_BRIEF`).
 //!
 //! Text uses the DejaVu Sans font shipped in the `dejavu` crate, registered once before
 //! anything is drawn, so no system font library is needed. Every file is written whole or
@@ -18,7 +21,10 @@ mod distribution;
 mod funnel;
 mod layout;
 mod lines;
+mod paired;
 mod series;
+#[cfg(test)]
+mod test_data;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -29,8 +35,9 @@ use plotters::prelude::*;
 use crate::results::RunData;
 
 use crate::atomic::{WriteError, write_atomically, write_file_atomically};
-pub(crate) use layout::{BandLine, LegendEntry, Mark, SeriesStyle, Unit, Zero};
-pub(crate) use lines::{LinePanel, LinePanels};
+pub(crate) use layout::{BandLine, LegendEntry, SeriesStyle, Unit, Zero};
+pub(crate) use lines::{Key, LinePanel, LinePanels};
+pub(crate) use paired::{Pair, PairedChart};
 pub(crate) use series::{month_count, strategy_monthly_series};
 
 /// The stems of a run's chart files, in the order they are drawn: each is written as
