@@ -11,19 +11,23 @@
 //!   whiskers, and a line at 0. A file of its own, not a panel of `comparison.png`: it
 //!   answers another question (is the difference real?) on another scale (points of ROI
 //!   over the whole run, not ROI by month), and it says so when no two runs pair.
-//! - `comparison.csv`: `run,baseline,strategy,metric,mean,ci_low,ci_high,replications`.
-//!   A run's own rows have an empty `baseline`: the mean and 95% interval across its
-//!   replications of each metric of [`COMPARED_METRICS`] over the whole horizon, as in
-//!   `summary.csv`, at the run's Connects price. A paired row names two runs: its values
-//!   are for `run` minus `baseline`, computed per replication and then averaged, with
-//!   `replications` the number of pairs. Pairs exist only when both runs have the same
-//!   seed and the strategy has the same replication indices in both, so replication k of
-//!   both runs starts from the same random stream (common random numbers), which usually
-//!   makes the paired interval much narrower than the two separate ones.
-//!   Rows: each run's in the order given, then the paired rows of each pair of runs
-//!   (earlier run as baseline); within them by strategy name, then metric.
-//! - `comparison.md`: the same numbers as readable tables, with the reason when two runs
-//!   could not be paired.
+//! - `comparison.csv`: `run,baseline,strategy,metric,mean,ci_low,ci_high,replications,paired`.
+//!   A run's own rows have an empty `baseline` and `paired`: the mean and 95% interval
+//!   across its replications of each metric of [`COMPARED_METRICS`] over the whole
+//!   horizon, as in `summary.csv`, at the run's Connects price. A row with a baseline is
+//!   for `run` minus `baseline`. Two runs pair (`paired` true) only when replication k of
+//!   both is the same market: the same seed, months, population (`population.agents`) and
+//!   replications ([`unpairable`] says why not). A paired row's values are computed per
+//!   replication and then averaged (common random numbers), with `replications` the number
+//!   of pairs, for the strategies with the same replication indices in both; it is
+//!   usually much narrower than the two separate intervals. Runs that do not pair get
+//!   unpaired rows (`paired` false): the difference of the two means with a Welch
+//!   interval, `replications` both runs' together. (A 24-month and a 6-month run of one
+//!   seed used to pair, and gave "paired differences" of the horizon, not of the rules.)
+//!   Rows: each run's in the order given, then the rows of each pair of runs (earlier
+//!   run as baseline); within them by strategy name, then metric.
+//! - `comparison.md`: the same numbers as readable tables (each run's seed, months,
+//!   agents and replications first), with the reason when two runs do not pair.
 //!
 //! Runs are labelled by their scenario name, or by name and directory when two runs share
 //! a name.
@@ -41,7 +45,7 @@ use crate::charts::{
 };
 use crate::present::{self, format_difference, strategy_metric};
 use crate::results::{METRICS, RunData, StrategyTotals, files, strategy_totals};
-use crate::stats::{MeanCi, mean_ci};
+use crate::stats::{MeanCi, mean_ci, welch_difference};
 
 /// The metrics compared, by their `summary.csv` names.
 pub const COMPARED_METRICS: [&str; 2] = ["roi", "cost_per_hire_usd"];
@@ -58,8 +62,13 @@ pub struct ComparisonRow {
     pub mean: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
-    /// Replications behind the mean (for a paired row: pairs).
+    /// Replications behind the mean (for a paired row: pairs; for an unpaired one, the two
+    /// runs' replications together).
     pub replications: u32,
+    /// For a row with a baseline, whether it is paired (the difference taken replication by
+    /// replication) or not (the difference of the two means, with a Welch interval); empty
+    /// for a run's own row.
+    pub paired: Option<bool>,
 }
 
 /// A comparison that could not be made or written.
@@ -78,12 +87,16 @@ pub enum CompareError {
     Write(#[from] WriteError),
 }
 
-/// A run as compared: its label, its manifest's price and seed, and its totals.
+/// A run as compared: its label, its manifest's price, seed and months, its population,
+/// and its totals.
 struct Compared<'a> {
     label: String,
     data: &'a RunData,
     price_usd: f64,
     seed: Option<u64>,
+    months: Option<u32>,
+    /// `population.agents` of the resolved scenario.
+    agents: Option<i64>,
     totals: BTreeMap<(u32, String), StrategyTotals>,
 }
 
@@ -131,12 +144,14 @@ pub fn compare(runs: &[RunData], out_dir: &Path) -> Result<Vec<PathBuf>, Compare
         .iter()
         .zip(labels)
         .map(|(data, label)| {
-            let (price_usd, seed) = read_manifest(&data.dir)?;
+            let (price_usd, seed, months) = read_manifest(&data.dir)?;
             Ok(Compared {
                 label,
                 data,
                 price_usd,
                 seed,
+                months,
+                agents: population(&data.resolved_scenario),
                 totals: strategy_totals(&data.strategy_monthly),
             })
         })
@@ -189,9 +204,15 @@ fn labels(runs: &[RunData]) -> Vec<String> {
         .collect()
 }
 
-/// The Connects price (`scenario.price_usd`, required) and seed (`seed`, optional) from a
+/// `population.agents` of a resolved scenario's text, if it reads.
+fn population(resolved: &str) -> Option<i64> {
+    let table: toml::Table = resolved.parse().ok()?;
+    table.get("population")?.get("agents")?.as_integer()
+}
+
+/// The Connects price (`scenario.price_usd`, required), seed and months (optional) from a
 /// run directory's manifest.
-fn read_manifest(dir: &Path) -> Result<(f64, Option<u64>), CompareError> {
+fn read_manifest(dir: &Path) -> Result<(f64, Option<u64>, Option<u32>), CompareError> {
     let path = dir.join(files::MANIFEST);
     let error = |message: String| CompareError::Manifest {
         path: path.clone(),
@@ -204,7 +225,10 @@ fn read_manifest(dir: &Path) -> Result<(f64, Option<u64>), CompareError> {
     let price = manifest["scenario"]["price_usd"].as_f64().ok_or_else(|| {
         error("no Connects price: expected a number at scenario.price_usd".to_string())
     })?;
-    Ok((price, manifest["seed"].as_u64()))
+    let months = manifest["months"]
+        .as_u64()
+        .and_then(|m| u32::try_from(m).ok());
+    Ok((price, manifest["seed"].as_u64(), months))
 }
 
 /// A row from a mean and interval (or none).
@@ -225,15 +249,70 @@ fn row(
         ci_low: ci.and_then(|c| c.low),
         ci_high: ci.and_then(|c| c.high),
         replications: values.len() as u32,
+        paired: baseline.map(|_| true),
     }
 }
 
-/// Why two runs cannot be paired at all, if they cannot.
+/// Why two runs cannot be paired, if they cannot: replication k of both draws the same
+/// random streams only if they share the seed, and their totals compare only over the same
+/// months, the same population and the same replications.
 fn unpairable(a: &Compared, b: &Compared) -> Option<String> {
-    match (a.seed, b.seed) {
-        (Some(x), Some(y)) if x == y => None,
-        (Some(x), Some(y)) => Some(format!("the runs have different seeds ({x} and {y})")),
-        _ => Some("a run's manifest names no seed".to_string()),
+    let reps = |c: &Compared| -> BTreeSet<u32> { c.totals.keys().map(|(r, _)| *r).collect() };
+    let differ = |what: &str, x: String, y: String| {
+        Some(format!("the runs have different {what} ({x} and {y})"))
+    };
+    let or_unknown = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_string());
+    match ((a.seed, b.seed), (a.months, b.months), (a.agents, b.agents)) {
+        ((Some(x), Some(y)), ..) if x != y => differ("seeds", x.to_string(), y.to_string()),
+        ((None, _) | (_, None), ..) => Some("a run's manifest names no seed".to_string()),
+        (_, (x, y), _) if x != y => differ(
+            "horizons",
+            or_unknown(x.map(months)),
+            or_unknown(y.map(months)),
+        ),
+        (.., (x, y)) if x != y => differ(
+            "populations",
+            or_unknown(x.map(|n| format!("{n} agents"))),
+            or_unknown(y.map(|n| format!("{n} agents"))),
+        ),
+        _ if reps(a) != reps(b) => differ(
+            "replications",
+            reps(a).len().to_string(),
+            reps(b).len().to_string(),
+        ),
+        _ => None,
+    }
+}
+
+/// `m months` (`1 month`).
+fn months(m: u32) -> String {
+    if m == 1 {
+        "1 month".to_string()
+    } else {
+        format!("{m} months")
+    }
+}
+
+/// The unpaired row of `run − baseline`: the difference of the two runs' means, with a
+/// Welch interval.
+fn unpaired_row(
+    run: &str,
+    baseline: &str,
+    strategy: &str,
+    metric: &str,
+    (of_run, of_baseline): (&[f64], &[f64]),
+) -> ComparisonRow {
+    let ci = welch_difference(of_run, of_baseline);
+    ComparisonRow {
+        run: run.to_string(),
+        baseline: Some(baseline.to_string()),
+        strategy: strategy.to_string(),
+        metric: metric.to_string(),
+        mean: ci.map(|c| c.mean),
+        ci_low: ci.and_then(|c| c.low),
+        ci_high: ci.and_then(|c| c.high),
+        replications: (of_run.len() + of_baseline.len()) as u32,
+        paired: Some(false),
     }
 }
 
@@ -270,6 +349,26 @@ fn comparison_rows(runs: &[Compared]) -> Vec<ComparisonRow> {
     for (i, base) in runs.iter().enumerate() {
         for other in &runs[i + 1..] {
             if unpairable(base, other).is_some() {
+                let strategies: Vec<&str> = base
+                    .strategies()
+                    .into_iter()
+                    .filter(|s| other.strategies().contains(s))
+                    .collect();
+                for strategy in strategies {
+                    for metric in COMPARED_METRICS {
+                        let values = |c: &Compared| -> Vec<f64> {
+                            c.values(strategy, metric).into_values().flatten().collect()
+                        };
+                        let (of_other, of_base) = (values(other), values(base));
+                        rows.push(unpaired_row(
+                            &other.label,
+                            &base.label,
+                            strategy,
+                            metric,
+                            (&of_other, &of_base),
+                        ));
+                    }
+                }
                 continue;
             }
             for strategy in paired_strategies(base, other) {
@@ -358,15 +457,20 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
     let mut md = String::new();
     let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
     let _ = writeln!(md, "# Comparison: {}\n", labels.join(" vs "));
-    md.push_str("| run | directory | seed | replications | Connects price (USD) |\n");
-    md.push_str("| --- | --- | --- | --- | --- |\n");
+    md.push_str(
+        "| run | directory | seed | months | agents | replications | Connects price (USD) |\n",
+    );
+    md.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
     for run in runs {
-        let seed = run.seed.map_or("–".to_string(), |s| s.to_string());
+        let known = |v: Option<String>| v.unwrap_or_else(|| "–".to_string());
         let _ = writeln!(
             md,
-            "| {} | {} | {seed} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             run.label,
             run.data.dir.display(),
+            known(run.seed.map(|s| s.to_string())),
+            known(run.months.map(|m| m.to_string())),
+            known(run.agents.map(|a| present::grouped(a as f64, 0))),
             run.replications(),
             run.price_usd
         );
@@ -399,28 +503,47 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
         }
     }
     if runs.len() > 1 {
-        md.push_str("\n## Paired differences\n");
+        md.push_str("\n## Differences\n");
     }
     for (i, base) in runs.iter().enumerate() {
         for other in &runs[i + 1..] {
             let _ = writeln!(md, "\n### {} − {}\n", other.label, base.label);
-            if let Some(reason) = unpairable(base, other) {
-                let _ = writeln!(md, "Not paired: {reason}.");
-                continue;
-            }
-            md.push_str(
-                "Same seed: replication k of both runs starts from the same random stream \
-                 (common random numbers), so the difference is taken per replication, then \
-                 averaged [95% interval].\n\n",
-            );
-            md.push_str("| strategy | ROI | cost per hire (USD) | pairs |\n");
+            let reason = unpairable(base, other);
+            let paired = match &reason {
+                Some(reason) => {
+                    let _ = writeln!(
+                        md,
+                        "Not paired: {reason}, so replication k of the two runs is not the same \
+                         market. The difference of the two means, with a Welch 95% interval \
+                         (wider than a paired one would be):\n"
+                    );
+                    base.strategies()
+                        .into_iter()
+                        .filter(|s| other.strategies().contains(s))
+                        .collect()
+                }
+                None => {
+                    md.push_str(
+                        "Paired: the same seed, months, population and replications, so \
+                         replication k of both runs starts from the same random streams (common \
+                         random numbers). The difference is taken per replication, then \
+                         averaged [95% interval].\n\n",
+                    );
+                    paired_strategies(base, other)
+                }
+            };
+            let count = if reason.is_some() {
+                "replications"
+            } else {
+                "pairs"
+            };
+            let _ = writeln!(md, "| strategy | ROI | cost per hire (USD) | {count} |");
             md.push_str("| --- | --- | --- | --- |\n");
-            let paired = paired_strategies(base, other);
             for strategy in &strategies {
                 if !paired.contains(strategy) {
                     let _ = writeln!(
                         md,
-                        "| {strategy} | not paired: not in both runs with the same replications | | |"
+                        "| {strategy} | not compared: not in both runs with the same replications | | |"
                     );
                     continue;
                 }
@@ -433,14 +556,9 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
                     })
                 };
                 let (roi, cost) = (find("roi"), find("cost_per_hire_usd"));
-                let pairs = roi.map_or(0, |r| r.replications);
+                let n = roi.map_or(0, |r| r.replications);
                 let cell = |r: Option<&ComparisonRow>| r.map_or("–".to_string(), format_cell);
-                let _ = writeln!(
-                    md,
-                    "| {strategy} | {} | {} | {pairs} |",
-                    cell(roi),
-                    cell(cost)
-                );
+                let _ = writeln!(md, "| {strategy} | {} | {} | {n} |", cell(roi), cell(cost));
             }
         }
     }
@@ -520,7 +638,7 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
 fn paired_chart(runs: &[Compared], rows: &[ComparisonRow]) -> PairedChart {
     let paired: Vec<&ComparisonRow> = rows
         .iter()
-        .filter(|r| r.baseline.is_some() && r.metric == "roi")
+        .filter(|r| r.paired == Some(true) && r.metric == "roi")
         .collect();
     let strategies: Vec<String> = paired
         .iter()
@@ -565,7 +683,8 @@ fn paired_chart(runs: &[Compared], rows: &[ComparisonRow]) -> PairedChart {
         unit: Unit::Points,
         strategies,
         pairs,
-        none: "no pair of runs: paired differences need the same seed (see comparison.md)"
+        none: "no pair of runs: paired differences need the same seed, months, population and \
+               replications (see comparison.md)"
             .to_string(),
     }
 }
@@ -625,6 +744,8 @@ mod tests {
                 data: &data,
                 price_usd: 0.15,
                 seed: Some(42),
+                months: Some(24),
+                agents: Some(5000),
                 totals: BTreeMap::new(),
             })
             .collect();
@@ -646,6 +767,71 @@ mod tests {
         assert!(expected.1.is_some());
         assert!(chart.subtitle.contains(present::ROI_BRIEF));
         assert!(paired_chart(&compared, &rows[..1]).pairs.is_empty());
+        // An unpaired row is not drawn as a paired one.
+        let unpaired = unpaired_row("b", "a", "spray", "roi", (&[1.0, 2.0], &[0.5, 0.7]));
+        assert!(
+            paired_chart(&compared, &[rows[0].clone(), unpaired])
+                .pairs
+                .is_empty()
+        );
+    }
+
+    /// A compared run of `seed`, `months` and `agents`, with one strategy in `reps`.
+    fn compared<'a>(
+        data: &'a RunData,
+        (seed, months, agents): (u64, u32, i64),
+        reps: &[u32],
+    ) -> Compared<'a> {
+        let totals = reps
+            .iter()
+            .map(|&r| ((r, "spray".to_string()), StrategyTotals::default()))
+            .collect();
+        Compared {
+            label: "r".to_string(),
+            data,
+            price_usd: 0.15,
+            seed: Some(seed),
+            months: Some(months),
+            agents: Some(agents),
+            totals,
+        }
+    }
+
+    #[test]
+    fn runs_pair_only_on_the_same_seed_horizon_population_and_replications() {
+        let data = run("x", "out/x");
+        let base = compared(&data, (42, 24, 5000), &[0, 1]);
+        assert_eq!(
+            unpairable(&base, &compared(&data, (42, 24, 5000), &[0, 1])),
+            None
+        );
+        let why = |other: Compared| unpairable(&base, &other).unwrap();
+        assert!(why(compared(&data, (7, 24, 5000), &[0, 1])).contains("seeds (42 and 7)"));
+        assert!(why(compared(&data, (42, 6, 5000), &[0, 1])).contains("horizons (24 months and 6"));
+        assert!(why(compared(&data, (42, 24, 2500), &[0, 1])).contains("populations"));
+        assert!(why(compared(&data, (42, 24, 5000), &[0, 1, 2])).contains("replications"));
+    }
+
+    #[test]
+    fn runs_that_do_not_pair_get_unpaired_welch_rows() {
+        let r = unpaired_row(
+            "b",
+            "a",
+            "spray",
+            "roi",
+            (&[1.0, 2.0, 3.0], &[0.0, 0.0, 1.0, 1.0]),
+        );
+        assert_eq!(
+            (r.mean, r.replications, r.paired),
+            (Some(1.5), 7, Some(false))
+        );
+        let welch = welch_difference(&[1.0, 2.0, 3.0], &[0.0, 0.0, 1.0, 1.0]).unwrap();
+        assert_eq!((r.ci_low, r.ci_high), (welch.low, welch.high));
+        assert_eq!(
+            row("b", Some("a"), "spray", "roi", &[0.1]).paired,
+            Some(true)
+        );
+        assert_eq!(row("a", None, "spray", "roi", &[0.1]).paired, None);
     }
 
     #[test]

@@ -94,6 +94,42 @@ pub fn t_975(df: usize) -> f64 {
         + (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * z) / (92160.0 * n.powi(4))
 }
 
+/// The difference `mean(a) − mean(b)` of two independent samples with its 95% Welch
+/// interval (`t(0.975, ν) · √(s²a/na + s²b/nb)`, ν by Welch–Satterthwaite, rounded down);
+/// `None` if either is empty, no interval unless both have two values.
+pub fn welch_difference(a: &[f64], b: &[f64]) -> Option<MeanCi> {
+    let (x, y) = (mean_ci(a)?, mean_ci(b)?);
+    let mean = x.mean - y.mean;
+    let n = a.len() + b.len();
+    if a.len() < 2 || b.len() < 2 {
+        return Some(MeanCi {
+            mean,
+            low: None,
+            high: None,
+            n,
+        });
+    }
+    let variance = |v: &[f64], m: f64| {
+        v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64 / v.len() as f64
+    };
+    let (va, vb) = (variance(a, x.mean), variance(b, y.mean));
+    let se = (va + vb).sqrt();
+    let df = if va + vb == 0.0 {
+        n - 2
+    } else {
+        let denominator = va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64;
+        // Rounded down, but not below a whole number a rounding error missed.
+        ((va + vb).powi(2) / denominator + 1e-9).floor().max(1.0) as usize
+    };
+    let half = t_975(df) * se;
+    Some(MeanCi {
+        mean,
+        low: Some(mean - half),
+        high: Some(mean + half),
+        n,
+    })
+}
+
 /// The share `successes / n` with its 95% Wilson score interval, which stays within [0, 1]
 /// and keeps a width at 0 or n successes (unlike a t interval on 0/1 values); `None` for
 /// n = 0.
@@ -155,6 +191,19 @@ mod tests {
         let ci = mean_ci(&[5.0]).unwrap();
         assert_eq!((ci.mean, ci.low, ci.high), (5.0, None, None));
         assert!(mean_ci(&[]).is_none());
+    }
+
+    #[test]
+    fn welch_intervals_match_a_hand_computation() {
+        // a: mean 2, s² 1 (n 3); b: mean 0.5, s² 1/3 (n 4). se² = 1/3 + 1/12 = 5/12;
+        // ν = (5/12)² / ((1/3)²/2 + (1/12)²/3) = 0.17361 / 0.05787 = 3.0, t(3) = 3.182446.
+        let ci = welch_difference(&[1.0, 2.0, 3.0], &[0.0, 0.0, 1.0, 1.0]).unwrap();
+        assert_eq!(ci.mean, 1.5);
+        let half = 3.182_446 * (5.0f64 / 12.0).sqrt();
+        assert!((ci.high.unwrap() - (1.5 + half)).abs() < 1e-5, "{ci:?}");
+        assert_eq!(ci.n, 7);
+        assert_eq!(welch_difference(&[1.0], &[2.0, 3.0]).unwrap().low, None);
+        assert!(welch_difference(&[], &[1.0]).is_none());
     }
 
     #[test]

@@ -251,7 +251,8 @@ fn comparison_rows(dir: &Path) -> Vec<csv::StringRecord> {
             "mean",
             "ci_low",
             "ci_high",
-            "replications"
+            "replications",
+            "paired"
         ]
     );
     reader.records().map(Result::unwrap).collect()
@@ -287,9 +288,10 @@ fn compare_writes_the_chart_the_tables_and_the_paired_differences() {
     assert_eq!((own.len(), paired.len()), (8, 4));
     assert!(own.iter().all(|r| &r[7] == "3"));
     assert!(
-        paired
-            .iter()
-            .all(|r| &r[0] == "fixture-b" && &r[1] == "fixture-a" && &r[7] == "3")
+        paired.iter().all(|r| &r[0] == "fixture-b"
+            && &r[1] == "fixture-a"
+            && &r[7] == "3"
+            && &r[8] == "true")
     );
 
     // The paired ROI difference is the mean of the per-replication differences.
@@ -331,12 +333,13 @@ fn compare_writes_the_chart_the_tables_and_the_paired_differences() {
     assert!(md.contains("| spray | "));
 }
 
-#[test]
-fn runs_of_different_seeds_are_not_paired() {
+/// Compares the fixture `run_a` with a copy of `run_b` whose manifest `edit` changed, and
+/// returns the rows and `comparison.md`.
+fn compare_edited(edit: impl FnOnce(&mut serde_json::Value)) -> (Vec<csv::StringRecord>, String) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = copy_fixture("run_b", tmp.path(), "run_b");
     let mut m = manifest(&dir);
-    m["seed"] = serde_json::json!(7);
+    edit(&mut m);
     std::fs::write(dir.join("manifest.json"), m.to_string()).unwrap();
     let out = tempfile::tempdir().unwrap();
     compare(
@@ -344,14 +347,23 @@ fn runs_of_different_seeds_are_not_paired() {
         out.path(),
     )
     .unwrap();
-    let rows = comparison_rows(out.path());
-    assert_eq!(rows.len(), 8);
-    assert!(rows.iter().all(|r| r[1].is_empty()));
     let md = std::fs::read_to_string(out.path().join("comparison.md")).unwrap();
+    (comparison_rows(out.path()), md)
+}
+
+#[test]
+fn runs_of_different_seeds_are_not_paired() {
+    let (rows, md) = compare_edited(|m| m["seed"] = serde_json::json!(7));
+    // 8 rows of the runs' own, then 4 unpaired differences of the two means.
+    assert_eq!(rows.len(), 12);
+    let differences: Vec<_> = rows.iter().filter(|r| !r[1].is_empty()).collect();
+    assert_eq!(differences.len(), 4);
+    assert!(differences.iter().all(|r| &r[8] == "false" && &r[7] == "6"));
     assert!(
-        md.contains("Not paired: the runs have different seeds (42 and 7)."),
+        md.contains("Not paired: the runs have different seeds (42 and 7), so"),
         "{md}"
     );
+    assert!(md.contains("Welch 95% interval"));
 }
 
 #[test]

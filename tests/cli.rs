@@ -1299,3 +1299,52 @@ fn every_command_s_help_has_an_example() {
         assert!(example.contains("connectsim "), "{command:?}: {example}");
     }
 }
+
+#[test]
+fn compare_pairs_only_runs_of_the_same_horizon() {
+    // A 2-month and a 1-month run of one seed once gave "paired differences" of the
+    // horizon, not of the rules.
+    let tmp = tempdir();
+    let dir = |name: &str| tmp.path().join(name);
+    run("smoke", &dir("long"), &["--replications", "3"]);
+    run(
+        "smoke",
+        &dir("short"),
+        &["--replications", "3", "--months", "1"],
+    );
+    run("smoke", &dir("again"), &["--replications", "3"]);
+    connectsim()
+        .arg("compare")
+        .args([dir("long"), dir("short"), dir("again")])
+        .arg("--out")
+        .arg(dir("cmp"))
+        .assert()
+        .success();
+    let md = fs::read_to_string(dir("cmp").join("comparison.md")).unwrap();
+    assert!(
+        md.contains("Not paired: the runs have different horizons (2 months and 1 month)"),
+        "{md}"
+    );
+    let mut reader = csv::Reader::from_path(dir("cmp").join("comparison.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let flag = |run: &str, baseline: &str| -> BTreeSet<String> {
+        rows.iter()
+            .filter(|r| r[0].contains(run) && r[1].contains(baseline))
+            .map(|r| r[8].to_string())
+            .collect()
+    };
+    assert_eq!(
+        flag("(short)", "(long)"),
+        BTreeSet::from(["false".to_string()])
+    );
+    // The same run twice pairs, to a difference of zero.
+    assert_eq!(
+        flag("(again)", "(long)"),
+        BTreeSet::from(["true".to_string()])
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r[0].contains("(again)") && r[1].contains("(long)"))
+            .all(|r| r[4].parse::<f64>().unwrap() == 0.0)
+    );
+}
