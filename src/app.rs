@@ -356,6 +356,7 @@ impl Run<'_> {
                 sha256: scenario.sha256.clone(),
                 price_usd: model.connects.price_usd,
                 resolved: scenario.resolved_text(),
+                baseline: scenario.file.baseline_strategy.clone(),
             },
             seed: model.seed,
             replications: model.replications,
@@ -752,8 +753,7 @@ fn write_run(
 /// Writes into `dir` what is computed from a run's rows: the summaries, the charts and the
 /// report (unless `no_plots`); then seals it with the manifest, which lists every file.
 fn write_derived(dir: &Path, rows: &Rows, manifest: &Manifest, no_plots: bool) -> Outcome {
-    let price = manifest.scenario.price_usd;
-    let summaries = summary_files(rows, price).map_err(Failure::failed)?;
+    let summaries = summary_files(rows, &manifest.scenario).map_err(Failure::failed)?;
     write_files(dir, &summaries)
         .with_context(|| format!("cannot write the results to {}", dir.display()))
         .map_err(Failure::failed)?;
@@ -816,7 +816,8 @@ fn copy_run(dir: &Path, run: &CheckedRun) -> Result<(), WriteError> {
 }
 
 fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
-    let summary = summarize(&rows.strategy_monthly, manifest.scenario.price_usd);
+    let chosen = manifest.scenario.baseline.as_deref();
+    let summary = summarize(&rows.strategy_monthly, manifest.scenario.price_usd, chosen);
     let n = manifest.replications_run.len();
     println!(
         "{}: {} replications × {} months, seed {}",
@@ -824,7 +825,7 @@ fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
     );
     println!();
     let ranked = ranked_by_roi(&summary);
-    let Some(baseline) = baseline_of(&summary) else {
+    let Some(baseline) = baseline_of(&summary, chosen) else {
         return;
     };
     let width = ranked

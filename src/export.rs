@@ -138,6 +138,9 @@ pub struct ScenarioInfo {
     pub price_usd: f64,
     /// The resolved scenario (merged with what it extends, flags applied), as TOML.
     pub resolved: String,
+    /// The scenario's `baseline_strategy`, if it names one.
+    #[serde(default)]
+    pub baseline: Option<String>,
 }
 
 /// Serializes rows as CSV with a header (an empty field for `None`); a file with no rows
@@ -265,17 +268,19 @@ pub fn data_files(
     Ok(out)
 }
 
-/// `summary.csv` and `market_summary.csv`, computed from the rows at the Connects price
-/// `price_usd`.
+/// `summary.csv` and `market_summary.csv`, computed from the rows at the scenario's
+/// Connects price, against its baseline strategy.
 pub fn summary_files(
     rows: &Rows,
-    price_usd: f64,
+    scenario: &ScenarioInfo,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, csv::Error> {
+    let summary = summarize(
+        &rows.strategy_monthly,
+        scenario.price_usd,
+        scenario.baseline.as_deref(),
+    );
     Ok(vec![
-        (
-            files::SUMMARY,
-            csv_bytes(&summarize(&rows.strategy_monthly, price_usd))?,
-        ),
+        (files::SUMMARY, csv_bytes(&summary)?),
         (
             files::MARKET_SUMMARY,
             csv_bytes(&summarize_market(&rows.market_monthly))?,

@@ -198,7 +198,8 @@ fn render(
     }
     html.push_str("</ol>\n</nav>\n");
     let total = replications as u32;
-    html.push_str(&findings(&data.summary, total));
+    let baseline = manifest["scenario"]["baseline"].as_str();
+    html.push_str(&findings(&data.summary, baseline, total));
     html.push_str(&calibration_table(calibration));
     html.push_str(&summary_table(&data.summary, total));
     html.push_str(&market_table(market, total));
@@ -271,10 +272,10 @@ fn interval_cell(value: &str, interval: Option<&str>, count: Count) -> String {
 
 /// The findings: strategies ranked by ROI, each against the baseline strategy in the same
 /// replications, with a sentence on the top one.
-fn findings(summary: &[SummaryRow], total: u32) -> String {
+fn findings(summary: &[SummaryRow], chosen: Option<&str>, total: u32) -> String {
     let mut html = heading("findings");
     let ranked = ranked_by_roi(summary);
-    let (Some(baseline), Some(top)) = (baseline_of(summary), ranked.first()) else {
+    let (Some(baseline), Some(top)) = (baseline_of(summary, chosen), ranked.first()) else {
         html.push_str("<p class=\"note\">The run has no strategy with a defined ROI.</p>\n");
         return html;
     };

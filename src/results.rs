@@ -388,17 +388,18 @@ pub const METRICS: &[Metric] = &[
 ];
 
 /// The strategy that the others are measured against in `summary.csv`'s paired metrics
-/// when the run has it; otherwise the first strategy by name.
+/// when the scenario names none (`baseline_strategy`) and the run has it; otherwise the
+/// first strategy by name.
 pub const BASELINE_STRATEGY: &str = "selective";
 
-/// The baseline strategy among `names` (sorted): [`BASELINE_STRATEGY`] if present, else the
-/// first.
-pub fn baseline_strategy<'a>(names: &[&'a str]) -> Option<&'a str> {
-    names
-        .iter()
-        .find(|n| **n == BASELINE_STRATEGY)
-        .or(names.first())
-        .copied()
+/// The baseline strategy among `names` (sorted): `chosen` (the scenario's
+/// `baseline_strategy`) if present, else [`BASELINE_STRATEGY`] if present, else the first.
+pub fn baseline_strategy<'a>(names: &[&'a str], chosen: Option<&str>) -> Option<&'a str> {
+    let named = |wanted: &str| names.iter().find(|n| **n == wanted).copied();
+    chosen
+        .and_then(named)
+        .or_else(|| named(BASELINE_STRATEGY))
+        .or(names.first().copied())
 }
 
 /// The strategies of `summary.csv`'s rows by their mean ROI, highest first (any without
@@ -418,12 +419,13 @@ pub fn ranked_by_roi(summary: &[SummaryRow]) -> Vec<&str> {
     ranked.into_iter().map(|(name, _)| name).collect()
 }
 
-/// The baseline strategy of `summary.csv`'s rows (see [`baseline_strategy`]).
-pub fn baseline_of(summary: &[SummaryRow]) -> Option<&str> {
+/// The baseline strategy of `summary.csv`'s rows, `chosen` by the scenario or not (see
+/// [`baseline_strategy`]).
+pub fn baseline_of<'a>(summary: &'a [SummaryRow], chosen: Option<&str>) -> Option<&'a str> {
     let mut names: Vec<&str> = summary.iter().map(|r| r.strategy.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    baseline_strategy(&names)
+    baseline_strategy(&names, chosen)
 }
 
 /// The paired metrics of `summary.csv`, after each strategy's [`METRICS`]: its ROI minus the
@@ -434,15 +436,21 @@ pub const PAIRED_METRICS: [&str; 2] = ["roi_minus_baseline", "roi_above_baseline
 
 /// `summary.csv` from the monthly rows: for each strategy (by name) and metric, the mean
 /// and 95% interval across the replications where the metric is defined, then the paired
-/// metrics against the baseline strategy ([`PAIRED_METRICS`]).
-pub fn summarize(rows: &[StrategyMonthRow], price_usd: f64) -> Vec<SummaryRow> {
+/// metrics against the baseline strategy ([`PAIRED_METRICS`]; `baseline` is the scenario's
+/// `baseline_strategy`, if it names one).
+pub fn summarize(
+    rows: &[StrategyMonthRow],
+    price_usd: f64,
+    baseline: Option<&str>,
+) -> Vec<SummaryRow> {
     let totals = strategy_totals(rows);
     let mut by_strategy: BTreeMap<&str, Vec<(u32, &StrategyTotals)>> = BTreeMap::new();
     for ((replication, name), t) in &totals {
         by_strategy.entry(name).or_default().push((*replication, t));
     }
     let names: Vec<&str> = by_strategy.keys().copied().collect();
-    let baseline: BTreeMap<u32, f64> = baseline_strategy(&names)
+    let chosen = baseline_strategy(&names, baseline);
+    let baseline: BTreeMap<u32, f64> = chosen
         .and_then(|b| by_strategy.get(b))
         .into_iter()
         .flatten()
@@ -459,7 +467,7 @@ pub fn summarize(rows: &[StrategyMonthRow], price_usd: f64) -> Vec<SummaryRow> {
                 .collect();
             out.push(summary_row(name, metric, &values));
         }
-        let differences: Vec<f64> = if Some(*name) == baseline_strategy(&names) {
+        let differences: Vec<f64> = if Some(*name) == chosen {
             Vec::new()
         } else {
             reps.iter()
@@ -653,7 +661,11 @@ impl RunData {
             boost_bids: rows.boost_bids.clone(),
             post_proposals: rows.post_proposals.clone(),
             agent_spend: rows.agent_spend.clone(),
-            summary: summarize(&rows.strategy_monthly, scenario.price_usd),
+            summary: summarize(
+                &rows.strategy_monthly,
+                scenario.price_usd,
+                scenario.baseline.as_deref(),
+            ),
         }
     }
 }
@@ -1180,7 +1192,7 @@ mod tests {
             month(1, "selective", 40.0),
             month(1, "spray", 45.0),
         ];
-        let summary = summarize(&rows, 1.0);
+        let summary = summarize(&rows, 1.0, None);
         let get = |s: &str, m: &str| {
             summary
                 .iter()
@@ -1198,13 +1210,25 @@ mod tests {
         assert_eq!(get("selective", "roi_minus_baseline").mean, None);
         assert_eq!(get("selective", "roi_above_baseline_share").replications, 0);
         assert_eq!(ranked_by_roi(&summary), ["spray", "selective"]);
-        assert_eq!(baseline_of(&summary), Some("selective"));
+        assert_eq!(baseline_of(&summary, None), Some("selective"));
+        // A baseline the scenario names replaces selective.
+        let against_spray = summarize(&rows, 1.0, Some("spray"));
+        let d = against_spray
+            .iter()
+            .find(|r| r.strategy == "selective" && r.metric == "roi_minus_baseline")
+            .unwrap();
+        assert!((d.mean.unwrap() + 0.75).abs() < 1e-12);
+        assert_eq!(baseline_of(&against_spray, Some("spray")), Some("spray"));
     }
 
     #[test]
     fn without_selective_the_baseline_is_the_first_strategy_by_name() {
-        assert_eq!(baseline_strategy(&["a", "b"]), Some("a"));
-        assert_eq!(baseline_strategy(&["a", "selective"]), Some("selective"));
-        assert_eq!(baseline_strategy(&[]), None);
+        assert_eq!(baseline_strategy(&["a", "b"], None), Some("a"));
+        assert_eq!(
+            baseline_strategy(&["a", "selective"], None),
+            Some("selective")
+        );
+        assert_eq!(baseline_strategy(&["a", "selective"], Some("a")), Some("a"));
+        assert_eq!(baseline_strategy(&[], None), None);
     }
 }

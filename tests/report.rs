@@ -154,3 +154,38 @@ fn the_calibration_table_is_the_run_s_own_without_calibrate() {
     assert!(calibration.contains("interviews per proposal"));
     assert!(calibration.contains("boost lift"));
 }
+
+#[test]
+fn the_scenario_may_name_its_baseline_strategy() {
+    let tmp = tempdir();
+    let file = tmp.path().join("against-spray.toml");
+    std::fs::write(
+        &file,
+        "extends = \"smoke\"\nname = \"against-spray\"\nbaseline_strategy = \"spray\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    connectsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--replications", "3", "--months", "1", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: Vec<SummaryRow> = csv::Reader::from_path(out.join("summary.csv"))
+        .unwrap()
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let difference = |strategy: &str| {
+        summary
+            .iter()
+            .find(|r| r.strategy == strategy && r.metric == "roi_minus_baseline")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(difference("spray").replications, 0, "the baseline itself");
+    assert_eq!(difference("auto-bidder").replications, 3);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("spray (baseline)"));
+}

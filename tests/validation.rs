@@ -345,6 +345,16 @@ fn cases() -> Vec<Case> {
             mentions: &["at most 1e9"],
         },
         Case {
+            what: "a baseline strategy that is not one of the strategies",
+            text: broken(
+                "name = \"one-thing-broken\"",
+                "name = \"one-thing-broken\"\nbaseline_strategy = \"selectiv\"",
+            ),
+            path: Some("baseline_strategy"),
+            line_of: Some("baseline_strategy = "),
+            mentions: &["no strategy is named \"selectiv\"", "allowed:"],
+        },
+        Case {
             what: "a missing base scenario",
             text: broken("extends = \"default\"", "extends = \"no-such-base\""),
             path: Some("extends"),

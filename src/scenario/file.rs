@@ -44,6 +44,11 @@ pub struct ScenarioFile {
     pub name: String,
     /// One line saying what the scenario is for (shown by `connectsim scenarios`).
     pub description: String,
+    /// The strategy that `summary.csv`'s paired metrics and the report's findings measure
+    /// the others against [default: `selective` if there is one, else the first strategy
+    /// by name].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_strategy: Option<String>,
     pub run: RunSection,
     pub jobs: JobsSection,
     /// The size tiers of job budgets, in increasing order, with their Connects costs.

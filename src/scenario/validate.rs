@@ -301,6 +301,18 @@ pub fn validate(file: &ScenarioFile) -> Result<Model> {
     }
     let population = validate_population(&file.population, jobs.category_names.len())?;
     let strategies = validate_strategies(file, &plan_names, population.agents)?;
+    if let Some(baseline) = &file.baseline_strategy
+        && !file.strategies.iter().any(|s| &s.name == baseline)
+    {
+        let names: Vec<&str> = file.strategies.iter().map(|s| s.name.as_str()).collect();
+        return invalid(
+            "baseline_strategy",
+            format!(
+                "no strategy is named {baseline:?} (allowed: {})",
+                names.join(", ")
+            ),
+        );
+    }
     let c = &file.calibration;
     probability("calibration.placebo_share", c.placebo_share)?;
     probability("calibration.cap_share", c.cap_share)?;
