@@ -137,22 +137,47 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 /// Loads a scenario and applies the command line's overrides, then validates.
-fn scenario_with_overrides(
-    arg: &str,
+/// The scenario `arg` with the flags that override its values.
+#[derive(Debug, Clone, Copy, Default)]
+struct Overrides {
     months: Option<u32>,
     replications: Option<u32>,
     seed: Option<u64>,
-) -> Result<Scenario, Failure> {
+    agents: Option<u32>,
+}
+
+fn scenario_with_overrides(arg: &str, flags: Overrides) -> Result<Scenario, Failure> {
+    let Overrides {
+        months,
+        replications,
+        seed,
+        agents,
+    } = flags;
     let mut loaded = scenario::load(arg).map_err(Failure::bad_input)?;
     let run = &mut loaded.file.run;
     run.months = months.unwrap_or(run.months);
     run.replications = replications.unwrap_or(run.replications);
     run.seed = seed.unwrap_or(run.seed);
+    if let Some(agents) = agents {
+        let strategies = loaded.file.strategies.len();
+        if (agents as usize) < strategies {
+            return Err(Failure::bad_input(anyhow!(
+                "--agents: {agents} is fewer than the scenario's {strategies} strategies (allowed: {strategies} or more, an agent a strategy at least)"
+            )));
+        }
+        loaded.file.resize(agents);
+    }
     Scenario::new(loaded).map_err(|e| {
         // A value set by a flag is the flag's fault, not the file's line.
         let flag = match e.path.as_deref() {
             Some("run.months") if months.is_some() => Some("--months"),
             Some("run.replications") if replications.is_some() => Some("--replications"),
+            Some(path)
+                if agents.is_some()
+                    && (path == "population.agents" || path.ends_with(".share")) =>
+            {
+                Some("--agents")
+            }
             _ => None,
         };
         match flag {
@@ -169,9 +194,12 @@ fn default_threads() -> usize {
 fn run_command(args: RunArgs) -> Outcome {
     let scenario = scenario_with_overrides(
         args.scenario.as_deref().unwrap_or("default"),
-        args.months,
-        args.replications,
-        args.seed,
+        Overrides {
+            months: args.months,
+            replications: args.replications,
+            seed: args.seed,
+            agents: args.agents,
+        },
     )?;
     let model = &scenario.model;
     let out = args
@@ -386,9 +414,11 @@ impl Run<'_> {
 fn calibrate_command(args: CalibrateArgs) -> Outcome {
     let base = scenario_with_overrides(
         args.scenario.as_deref().unwrap_or("default"),
-        None,
-        args.replications,
-        args.seed,
+        Overrides {
+            replications: args.replications,
+            seed: args.seed,
+            ..Overrides::default()
+        },
     )?;
     let out = args
         .out
@@ -487,9 +517,12 @@ fn calibration_table(
 fn tune_command(args: TuneArgs) -> Outcome {
     let base = scenario_with_overrides(
         args.scenario.as_deref().unwrap_or("default"),
-        Some(args.months),
-        Some(args.replications),
-        args.seed,
+        Overrides {
+            months: Some(args.months),
+            replications: Some(args.replications),
+            seed: args.seed,
+            agents: None,
+        },
     )?;
     let out = args
         .out

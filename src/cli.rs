@@ -196,6 +196,10 @@ pub struct RunArgs {
     /// Months to simulate (overrides run.months)
     #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..))]
     pub months: Option<u32>,
+    /// Agents in the market (overrides population.agents): strategies given as shares
+    /// follow it, strategies given as counts are rescaled by largest remainder
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub agents: Option<u32>,
     /// Run only shard K of N (replications r with r % N == K); `merge` combines shards
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,

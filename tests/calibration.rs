@@ -14,11 +14,7 @@ fn reduced_default(divisor: u32, replications: u32) -> ScenarioFile {
     let mut file = Scenario::load("default").unwrap().file;
     file.run.replications = replications;
     file.jobs.per_day /= f64::from(divisor);
-    file.population.agents = 0;
-    for s in &mut file.strategies {
-        s.agents /= divisor;
-        file.population.agents += s.agents;
-    }
+    file.resize(file.population.agents / divisor);
     file
 }
 

@@ -1348,3 +1348,54 @@ fn compare_pairs_only_runs_of_the_same_horizon() {
             .all(|r| r[4].parse::<f64>().unwrap() == 0.0)
     );
 }
+
+#[test]
+fn agents_resizes_counts_by_largest_remainder_and_shares_follow() {
+    let tmp = tempdir();
+    let agents_of = |dir: &Path| -> BTreeMap<String, u32> {
+        rows::<StrategyMonthRow>(dir, "strategy_monthly.csv")
+            .into_iter()
+            .filter(|r| r.replication == 0 && r.month == 0)
+            .map(|r| (r.strategy, r.agents))
+            .collect()
+    };
+    // smoke's three strategies of 100 agents each, resized to 200: 67, 67, 66.
+    let counts = tmp.path().join("counts");
+    run(
+        "smoke",
+        &counts,
+        &["--agents", "200", "--months", "1", "--replications", "1"],
+    );
+    let got = agents_of(&counts);
+    assert_eq!(got.values().sum::<u32>(), 200);
+    assert!(got.values().all(|&n| n == 66 || n == 67), "{got:?}");
+    // Shares of 7 agents: quotas 3.5, 2.1, 1.4 give 4, 2, 1.
+    let file = tmp.path().join("shares.toml");
+    fs::write(
+        &file,
+        "extends = \"smoke\"\nname = \"shares\"\n\
+         [[strategies]]\nname = \"spray\"\nshare = 0.5\n\
+         [[strategies]]\nname = \"auto-bidder\"\nshare = 0.3\n\
+         [[strategies]]\nname = \"boost-large\"\nshare = 0.2\n",
+    )
+    .unwrap();
+    let shares = tmp.path().join("shares");
+    run(
+        &file,
+        &shares,
+        &["--agents", "7", "--months", "1", "--replications", "1"],
+    );
+    let got = agents_of(&shares);
+    let expected: BTreeMap<String, u32> = [("auto-bidder", 2), ("boost-large", 1), ("spray", 4)]
+        .into_iter()
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
+    assert_eq!(got, expected);
+    // Fewer agents than strategies is the flag's fault.
+    connectsim()
+        .args(["run", "smoke", "--agents", "2", "--out"])
+        .arg(tmp.path().join("none"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--agents: 2 is fewer than"));
+}

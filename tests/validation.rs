@@ -355,6 +355,54 @@ fn cases() -> Vec<Case> {
             mentions: &["no strategy is named \"selectiv\"", "allowed:"],
         },
         Case {
+            what: "a strategy with both a count and a share",
+            text: broken(
+                "name = \"spray\"\nagents = 10",
+                "name = \"spray\"\nagents = 10\nshare = 0.5",
+            ),
+            path: Some("strategies[0].share"),
+            line_of: Some("share = 0.5"),
+            mentions: &["both agents and share"],
+        },
+        Case {
+            what: "shares mixed with counts",
+            text: broken(
+                "name = \"spray\"\nagents = 10",
+                "name = \"spray\"\nshare = 0.5",
+            ),
+            path: Some("strategies[0].share"),
+            line_of: Some("share = 0.5"),
+            mentions: &["mixes shares and counts", "boost-large gives agents"],
+        },
+        Case {
+            what: "shares that do not add up to 1",
+            text: broken(
+                "name = \"spray\"\nagents = 10",
+                "name = \"spray\"\nshare = 0.5",
+            )
+            .replace(
+                "name = \"boost-large\"\nagents = 10",
+                "name = \"boost-large\"\nshare = 0.6",
+            ),
+            path: Some("strategies"),
+            line_of: None,
+            mentions: &["add up to 1.1", "not 1"],
+        },
+        Case {
+            what: "a share too small for one agent",
+            text: broken(
+                "name = \"spray\"\nagents = 10",
+                "name = \"spray\"\nshare = 0.001",
+            )
+            .replace(
+                "name = \"boost-large\"\nagents = 10",
+                "name = \"boost-large\"\nshare = 0.999",
+            ),
+            path: Some("strategies[0].share"),
+            line_of: Some("share = 0.001"),
+            mentions: &["rounds to no agent"],
+        },
+        Case {
             what: "a missing base scenario",
             text: broken("extends = \"default\"", "extends = \"no-such-base\""),
             path: Some("extends"),

@@ -238,10 +238,17 @@ fn name_of(strategy: &Value) -> Option<&str> {
 }
 
 /// Merges a strategy's table over the base's strategy of the same name: key by key, but its
-/// `boost` policy, like a distribution, replaces the base's whole.
+/// `boost` policy, like a distribution, replaces the base's whole, and its `agents` or
+/// `share` replaces the base's `share` or `agents`.
 fn merge_strategy(base: &mut Table, mut over: Table) {
     if let Some(boost) = over.remove("boost") {
         base.insert("boost".into(), boost);
+    }
+    // A count and a share say one thing two ways: the one given replaces the other.
+    for (given, other) in [("share", "agents"), ("agents", "share")] {
+        if over.contains_key(given) {
+            base.remove(other);
+        }
     }
     merge(base, over);
 }

@@ -68,6 +68,27 @@ pub struct ScenarioFile {
     pub calibration: CalibrationSection,
 }
 
+impl ScenarioFile {
+    /// Resizes the market to `agents` (`--agents N`): `population.agents`, which strategies
+    /// given as shares follow, and strategies given as counts rescaled in proportion by
+    /// largest remainder, so that they add up. A list that mixes the two is left for
+    /// validation to refuse.
+    pub fn resize(&mut self, agents: u32) {
+        self.population.agents = agents;
+        let counts: Option<Vec<f64>> = self
+            .strategies
+            .iter()
+            .map(|s| s.agents.map(f64::from))
+            .collect();
+        if let Some(counts) = counts {
+            let resized = super::validate::apportion(&counts, agents);
+            for (s, n) in self.strategies.iter_mut().zip(resized) {
+                s.agents = Some(n);
+            }
+        }
+    }
+}
+
 /// `[calibration]`: the design of the two field experiments that `connectsim calibrate`
 /// runs beside the scenario (MODEL.md "Calibration targets").
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -396,8 +417,13 @@ pub enum Join {
 #[serde(deny_unknown_fields)]
 pub struct StrategySection {
     pub name: String,
-    /// Agents following this strategy.
-    pub agents: u32,
+    /// Agents following this strategy; or else `share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents: Option<u32>,
+    /// The share of `population.agents` following this strategy, in place of `agents`: the
+    /// counts are apportioned by largest remainder, so that they add up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
     /// The membership plan, a key of `[plans]`.
     pub plan: String,
     /// Posts read a day (attention): a post in the agent's categories is noticed with

@@ -654,6 +654,28 @@ mod tests {
     }
 
     #[test]
+    fn a_share_given_by_name_replaces_the_base_s_count() {
+        let names = [
+            "spray",
+            "selective",
+            "boost-large",
+            "speed-first",
+            "auto-bidder",
+            "plus-selective",
+            "frugal",
+        ];
+        let body: String = names
+            .iter()
+            .zip([0.2, 0.1, 0.1, 0.1, 0.2, 0.1, 0.2])
+            .map(|(name, share)| format!("[[strategies]]\nname = \"{name}\"\nshare = {share}\n"))
+            .collect();
+        let s = over_default(&body).unwrap();
+        let agents: Vec<u32> = s.model.strategies.iter().map(|s| s.agents).collect();
+        assert_eq!(agents, [1000, 500, 500, 500, 1000, 500, 1000]);
+        assert!(s.file.strategies.iter().all(|s| s.agents.is_none()));
+    }
+
+    #[test]
     fn composition_keys_need_a_file_to_extend() {
         let text = format!(
             "remove_strategies = [\"frugal\"]\n{}",

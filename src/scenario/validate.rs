@@ -749,11 +749,10 @@ fn validate_strategies(
             ),
         );
     }
+    let counts = strategy_counts(list, population)?;
     let mut out = Vec::with_capacity(list.len());
-    let mut total = 0u64;
-    for (i, s) in list.iter().enumerate() {
+    for (i, (s, &agents)) in list.iter().zip(&counts).enumerate() {
         let path = format!("strategies[{i}]");
-        total += u64::from(at_least(&format!("{path}.agents"), s.agents, 1)?);
         let Some(plan) = plan_names.iter().position(|p| p == &s.plan) else {
             return invalid(
                 format!("{path}.plan"),
@@ -802,7 +801,7 @@ fn validate_strategies(
         };
         out.push(Strategy {
             name: s.name.clone(),
-            agents: s.agents,
+            agents,
             plan,
             posts_per_day: non_negative(&format!("{path}.posts_per_day"), s.posts_per_day)?,
             apply_prob: probability(&format!("{path}.apply_prob"), s.apply_prob)?,
@@ -827,6 +826,113 @@ fn validate_strategies(
             learner,
         });
     }
+    Ok(out)
+}
+
+/// Each strategy's agents: its `agents`, which must add up to `population`, or its `share`
+/// of `population`, apportioned by largest remainder ([`apportion`]). Every strategy gives
+/// one of the two, all the same one, and each has at least one agent.
+fn strategy_counts(list: &[StrategySection], population: u32) -> Result<Vec<u32>> {
+    for (i, s) in list.iter().enumerate() {
+        let path = format!("strategies[{i}]");
+        match (s.agents, s.share) {
+            (Some(_), Some(_)) => {
+                return invalid(
+                    format!("{path}.share"),
+                    "gives both agents and share (allowed: one of them)",
+                );
+            }
+            (None, None) => {
+                return invalid(
+                    format!("{path}.agents"),
+                    "is missing (allowed: agents, a count, or share, a share of population.agents)",
+                );
+            }
+            _ => {}
+        }
+    }
+    // Mixed: named at the first share, the newer way, against the first count.
+    let first_share = list.iter().position(|s| s.share.is_some());
+    let first_count = list.iter().position(|s| s.agents.is_some());
+    if let (Some(i), Some(j)) = (first_share, first_count) {
+        return invalid(
+            format!("strategies[{i}].share"),
+            format!(
+                "mixes shares and counts: {} gives agents (allowed: share for every strategy, or agents for every strategy)",
+                list[j].name
+            ),
+        );
+    }
+    let shares: Option<Vec<f64>> = list.iter().map(|s| s.share).collect();
+    let Some(shares) = shares else {
+        let counts: Vec<u32> = list.iter().filter_map(|s| s.agents).collect();
+        for (i, &c) in counts.iter().enumerate() {
+            at_least(&format!("strategies[{i}].agents"), c, 1)?;
+        }
+        return check_population(list, &counts, population).map(|()| counts);
+    };
+    for (i, &share) in shares.iter().enumerate() {
+        if !(share > 0.0 && share <= 1.0) {
+            return invalid(
+                format!("strategies[{i}].share"),
+                format!("{share:e} is not allowed (allowed: more than 0, at most 1)"),
+            );
+        }
+    }
+    let sum: f64 = shares.iter().sum();
+    if (sum - 1.0).abs() > 1e-9 {
+        let involves = (0..list.len())
+            .map(|i| format!("strategies[{i}].share"))
+            .collect();
+        return cross_field(
+            "strategies",
+            involves,
+            format!("the shares add up to {sum}, not 1 (allowed: shares that add up to 1)"),
+        );
+    }
+    let counts = apportion(&shares, population);
+    if let Some(i) = counts.iter().position(|&c| c == 0) {
+        return invalid(
+            format!("strategies[{i}].share"),
+            format!(
+                "{} of {population} agents rounds to no agent (allowed: a share of at least {:e}, or more agents)",
+                shares[i],
+                0.5 / f64::from(population)
+            ),
+        );
+    }
+    Ok(counts)
+}
+
+/// `total` seats shared out in proportion to `weights` by the largest remainder method
+/// (Hamilton's): each gets the whole part of its quota, then the seats left go to the
+/// largest fractional parts, ties to the earlier. The counts add up to `total`.
+pub fn apportion(weights: &[f64], total: u32) -> Vec<u32> {
+    let sum: f64 = weights.iter().sum();
+    if weights.is_empty() || sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let quotas: Vec<f64> = weights.iter().map(|w| w / sum * f64::from(total)).collect();
+    let mut counts: Vec<u32> = quotas.iter().map(|q| q.floor() as u32).collect();
+    let given: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let fraction = |i: usize| quotas[i] - quotas[i].floor();
+        fraction(b).total_cmp(&fraction(a)).then(a.cmp(&b))
+    });
+    for &i in order
+        .iter()
+        .cycle()
+        .take(u64::from(total).saturating_sub(given) as usize)
+    {
+        counts[i] += 1;
+    }
+    counts
+}
+
+/// The strategies' counts must add up to `population.agents`.
+fn check_population(list: &[StrategySection], counts: &[u32], population: u32) -> Result<()> {
+    let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
     if total != u64::from(population) {
         // The key that changed the count may be any strategy's `agents`, or a removal.
         let involves = (0..list.len())
@@ -835,7 +941,8 @@ fn validate_strategies(
             .collect();
         let each: Vec<String> = list
             .iter()
-            .map(|s| format!("{} {}", s.name, s.agents))
+            .zip(counts)
+            .map(|(s, c)| format!("{} {c}", s.name))
             .collect();
         return cross_field(
             "population.agents",
@@ -847,5 +954,50 @@ fn validate_strategies(
             ),
         );
     }
-    Ok(out)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn largest_remainder_gives_the_seats_left_to_the_largest_fractions() {
+        // Quotas 3.5, 2.1, 1.4: whole parts 3, 2, 1; the seat left goes to the 0.5.
+        assert_eq!(apportion(&[0.5, 0.3, 0.2], 7), [4, 2, 1]);
+        // Ties go to the earlier.
+        assert_eq!(apportion(&[1.0, 1.0, 1.0], 2), [1, 1, 0]);
+        // Counts rescale in proportion: the default's 6 × 500 and 2 000 to 1 000.
+        let default = [500.0, 500.0, 500.0, 500.0, 500.0, 500.0, 2000.0];
+        assert_eq!(
+            apportion(&default, 1000),
+            [100, 100, 100, 100, 100, 100, 400]
+        );
+        assert_eq!(apportion(&[], 5), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn apportioned_counts_always_add_up() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(11);
+        for _ in 0..2000 {
+            let n = rng.random_range(1..9);
+            let weights: Vec<f64> = (0..n).map(|_| rng.random_range(0.001..1.0)).collect();
+            let total = rng.random_range(0..100_000);
+            let counts = apportion(&weights, total);
+            assert_eq!(
+                counts.iter().map(|&c| u64::from(c)).sum::<u64>(),
+                u64::from(total)
+            );
+            // Each is within one seat of its quota.
+            let sum: f64 = weights.iter().sum();
+            for (w, c) in weights.iter().zip(&counts) {
+                let quota = w / sum * f64::from(total);
+                assert!(
+                    (f64::from(*c) - quota).abs() < 1.0 + 1e-9,
+                    "{weights:?} {total}"
+                );
+            }
+        }
+    }
 }
