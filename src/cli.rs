@@ -16,7 +16,7 @@ use crate::runner::Shard;
     about,
     propagate_version = true,
     after_help = "Examples:\n  \
-    connectsim run                   the default; then read output/default/report.html\n  \
+    connectsim run            the default; then open output/default/report.html\n  \
     connectsim run my.toml --replications 32\n  \
     connectsim compare output/upwork-2021 output/default\n\n\
     `connectsim help COMMAND` shows a command's flags and examples."
