@@ -38,6 +38,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("capped", include_str!("../../scenarios/capped.toml")),
     ("large", include_str!("../../scenarios/large.toml")),
+    (
+        "application-cap",
+        include_str!("../../scenarios/application-cap.toml"),
+    ),
+    (
+        "second-price-boost",
+        include_str!("../../scenarios/second-price-boost.toml"),
+    ),
 ];
 
 /// How many `extends` links a scenario may follow (a guard against cycles).
