@@ -674,7 +674,7 @@ fn paired_chart(runs: &[Compared], rows: &[ComparisonRow]) -> PairedChart {
         title: format!("{}: paired differences of ROI", labels.join(" vs ")),
         subtitle: format!(
             "ROI over the whole run of each replication of a run minus that of the same \
-             replication of the baseline (same seed: common random numbers).\nDot: mean \
+             replication of the baseline (the same seed, months, population and replications: common random numbers).\nDot: mean \
              difference; whiskers: its 95% confidence interval, clear of 0 where the runs \
              differ.\n{}.",
             present::ROI_BRIEF

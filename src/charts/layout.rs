@@ -16,6 +16,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::DrawError;
+use crate::present::grouped;
 use crate::stats::MeanCi;
 
 /// The fewest ticks a linear axis gets, where a round step gives them.
@@ -182,11 +183,12 @@ impl Axis<'_> {
         let label = move |v: f64| {
             // Snap values that are 0 up to rounding, so no "-0" appears.
             let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
+            // Thousands grouped and a true minus sign, as everywhere a person reads.
             match unit {
-                Unit::Number => format!("{:.*}", decimals, v),
-                Unit::Percent => format!("{:.*}%", decimals, v * 100.0),
-                Unit::Points if v == 0.0 => format!("{:.*} pp", decimals, 0.0),
-                Unit::Points => format!("{:+.*} pp", decimals, v * 100.0),
+                Unit::Number => grouped(v, decimals),
+                Unit::Percent => format!("{}%", grouped(v * 100.0, decimals)),
+                Unit::Points if v > 0.0 => format!("+{} pp", grouped(v * 100.0, decimals)),
+                Unit::Points => format!("{} pp", grouped(v * 100.0, decimals)),
             }
         };
         Axis {
@@ -769,8 +771,12 @@ mod tests {
         let labels: Vec<String> = axis.ticks.iter().map(|&t| (axis.label)(t)).collect();
         assert_eq!(
             labels,
-            ["-100%", "-75%", "-50%", "-25%", "0%", "25%", "50%"]
+            ["−100%", "−75%", "−50%", "−25%", "0%", "25%", "50%"]
         );
+        let points = Axis::linear(-2.5..15.0, 6, "", Unit::Points);
+        assert_eq!((points.label)(-2.5), "−250 pp");
+        assert_eq!((points.label)(10.0), "+1,000 pp");
+        assert_eq!((points.label)(0.0), "0 pp");
         let months = Axis::months(24, 1600);
         assert_eq!(
             months.ticks,
