@@ -673,10 +673,10 @@ fn paired_chart(runs: &[Compared], rows: &[ComparisonRow]) -> PairedChart {
     PairedChart {
         title: format!("{}: paired differences of ROI", labels.join(" vs ")),
         subtitle: format!(
-            "ROI over the whole run of each replication of a run minus that of the same \
-             replication of the baseline (the same seed, months, population and replications: common random numbers).\nDot: mean \
-             difference; whiskers: its 95% confidence interval, clear of 0 where the runs \
-             differ.\n{}.",
+            "ROI over the whole run, each replication of a run minus the same replication of \
+             the baseline (common random numbers:\nthe same seed, months, population and \
+             replications). Dot: mean difference; whiskers: its 95% confidence interval, \
+             clear of 0 where the runs differ.\n{}.",
             present::ROI_BRIEF
         ),
         x_desc: "difference in ROI, run − baseline (percentage points)".to_string(),
