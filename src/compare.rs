@@ -424,16 +424,10 @@ fn format_cell(row: &ComparisonRow) -> String {
         return "–".to_string();
     };
     let mean = format_value(&row.metric, mean, difference);
+    let unit = strategy_metric(&row.metric).map_or(present::Unit::Count, |m| m.unit);
     let interval = if difference {
-        row.ci_low.zip(row.ci_high).map(|(low, high)| {
-            format!(
-                "[{}, {}]",
-                format_value(&row.metric, low, true),
-                format_value(&row.metric, high, true)
-            )
-        })
+        present::format_difference_interval(unit, row.ci_low, row.ci_high)
     } else {
-        let unit = strategy_metric(&row.metric).map_or(present::Unit::Count, |m| m.unit);
         present::format_interval(unit, row.ci_low, row.ci_high)
     };
     match interval {
@@ -697,14 +691,7 @@ mod tests {
         RunData {
             dir: PathBuf::from(dir),
             scenario: scenario.to_string(),
-            resolved_scenario: String::new(),
-            strategy_monthly: Vec::new(),
-            market_monthly: Vec::new(),
-            agent_roi: Vec::new(),
-            boost_bids: Vec::new(),
-            post_proposals: Vec::new(),
-            agent_spend: Vec::new(),
-            summary: Vec::new(),
+            ..RunData::default()
         }
     }
 

@@ -329,10 +329,32 @@ pub fn format_difference(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Roi | Unit::Share | Unit::Change | Unit::Points => format_value(Unit::Points, v),
         _ => {
-            let sign = if v >= 0.0 { "+" } else { "" };
-            format!("{sign}{}", format_value(unit, v).replace("$−", "−$"))
+            let sign = if v < 0.0 { "−" } else { "+" };
+            let magnitude = format_value(unit, v.abs());
+            // A difference that rounds to zero has no sign.
+            if magnitude.chars().any(|c| c.is_ascii_digit() && c != '0') {
+                format!("{sign}{magnitude}")
+            } else {
+                magnitude
+            }
         }
     }
+}
+
+/// The 95% interval of a difference as it reads (`[+1.2 pp, +3.4 pp]`, see
+/// [`format_difference`]; not clipped: a difference may take either sign); `None` without
+/// one.
+pub fn format_difference_interval(
+    unit: Unit,
+    low: Option<f64>,
+    high: Option<f64>,
+) -> Option<String> {
+    let (low, high) = (low?, high?);
+    Some(format!(
+        "[{}, {}]",
+        format_difference(unit, low),
+        format_difference(unit, high)
+    ))
 }
 
 /// [`format_value`] of an optional value: `–` for none.
@@ -424,6 +446,12 @@ mod tests {
         assert_eq!(format_difference(Unit::Usd, -12.5), "−$12.50");
         assert_eq!(format_difference(Unit::Usd, 1500.0), "+$1,500");
         assert_eq!(format_difference(Unit::Count, -2.0), "−2.00");
+        assert_eq!(format_difference(Unit::Usd, -0.001), "$0.00");
+        assert_eq!(
+            format_difference_interval(Unit::Roi, Some(-0.012), Some(0.034)).as_deref(),
+            Some("[−1.2 pp, +3.4 pp]")
+        );
+        assert_eq!(format_difference_interval(Unit::Roi, None, Some(0.1)), None);
     }
 
     #[test]

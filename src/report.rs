@@ -16,7 +16,8 @@ use crate::calibration::{CalibrationRow, interval_text, range_text, run_calibrat
 use crate::charts::CHARTS;
 use crate::present::{
     MARKET_METRICS, MetricInfo, ROI_NOTE, STRATEGY_METRICS, Unit, format_difference,
-    format_interval, format_option, grouped, market_metric, strategy_metric,
+    format_difference_interval, format_interval, format_option, grouped, market_metric,
+    strategy_metric,
 };
 use crate::results::{
     MarketSummaryRow, RunData, RunDirError, SummaryRow, baseline_of, files, ranked_by_roi, read_csv,
@@ -363,25 +364,15 @@ fn findings(summary: &[SummaryRow], chosen: Option<&str>, total: u32) -> String 
         for (metric, _) in columns {
             let unit = strategy_metric(metric).map_or(Unit::Count, |m| m.unit);
             html.push_str(&match get(strategy, metric) {
-                Some(r) if metric == "roi_minus_baseline" && r.mean.is_some() => {
-                    let interval = r.ci_low.zip(r.ci_high).map(|(l, h)| {
-                        format!(
-                            "[{}, {}]",
-                            format_difference(unit, l),
-                            format_difference(unit, h)
-                        )
-                    });
-                    let mean = r.mean.map_or(0.0, |m| m);
-                    interval_cell(
-                        &format_difference(unit, mean),
-                        interval.as_deref(),
-                        Count {
-                            n: r.replications,
-                            total,
-                        },
-                    )
-                }
                 Some(r) if r.mean.is_none() => "<td>–</td>".to_string(),
+                Some(r) if metric == "roi_minus_baseline" => interval_cell(
+                    &format_difference(unit, r.mean.unwrap_or_default()),
+                    format_difference_interval(unit, r.ci_low, r.ci_high).as_deref(),
+                    Count {
+                        n: r.replications,
+                        total,
+                    },
+                ),
                 Some(r) => cell(
                     unit,
                     r.mean,

@@ -630,7 +630,7 @@ pub mod files {
 }
 
 /// A run directory's CSV files read back (for `plot`, `compare` and `merge`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunData {
     pub dir: PathBuf,
     /// The scenario's name, from the manifest.

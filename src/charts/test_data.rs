@@ -11,12 +11,7 @@ pub(crate) fn run(strategy_monthly: Vec<StrategyMonthRow>, resolved: &str) -> Ru
         scenario: "hand-made".to_string(),
         resolved_scenario: resolved.to_string(),
         strategy_monthly,
-        market_monthly: Vec::new(),
-        agent_roi: Vec::new(),
-        boost_bids: Vec::new(),
-        post_proposals: Vec::new(),
-        agent_spend: Vec::new(),
-        summary: Vec::new(),
+        ..RunData::default()
     }
 }
 
