@@ -33,10 +33,10 @@ use crate::results::{
     CheckedRun, Rows, RunData, baseline_of, files, ranked_by_roi, read_checked, read_run_dir,
     summarize,
 };
-use crate::runner::{Ran, Shard, run_interruptible, run_replications};
-use crate::scenario::ScenarioFile;
-use crate::scenario::{self, EMBEDDED, Scenario};
+use crate::runner::{Job, Ran, Shard, run_interruptible, run_replications};
+use crate::scenario::{self, Design, EMBEDDED, Model, Scenario, ScenarioFile, Sweep};
 use crate::sim::Watch;
+use crate::sweep::{self, PointInfo, SweepInfo, paired_differences, point_dir, with_point_columns};
 use crate::tune::{self, KNOBS};
 
 /// The commit this binary was built from (see `build.rs`).
@@ -211,14 +211,30 @@ fn run_command(args: RunArgs) -> Outcome {
         Some(shard) => shard.replications(model.replications),
         None => (0..model.replications).collect(),
     };
+    let run = Run {
+        scenario: &scenario,
+        replications,
+        threads,
+        shard: args.shard,
+        agents_csv: args.agents_csv,
+    };
     // Nothing is written, nor simulated, past the size limits.
-    Estimate::new(model, replications.len() as u32, threads, args.agents_csv)
+    run.estimate()
         .check(machine_memory_bytes(), args.allow_large)
         .map_err(|e| Failure::bad_input(anyhow!("{}: {e}", scenario.origin)))?;
     let staged = stage_out(&out, &out_flag(&out))?;
+    let jobs = run.jobs();
     let identity = Identity {
         connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: scenario.resolved_text(),
+        // A csv design's points are in a file of their own: they are part of the run too.
+        scenario: match &scenario.sweep {
+            Some(sweep) => format!(
+                "{}\n# points\n{}",
+                scenario.resolved_text(),
+                String::from_utf8_lossy(&sweep.design.to_csv())
+            ),
+            None => scenario.resolved_text(),
+        },
         seed: model.seed,
         replications: model.replications,
         months: model.months,
@@ -227,48 +243,77 @@ fn run_command(args: RunArgs) -> Outcome {
         no_plots: args.no_plots,
     };
     let (partial, resumed) =
-        Partial::open(&out, &identity, &replications, args.resume).map_err(Failure::bad_input)?;
-    if !args.quiet && !resumed.replications.is_empty() {
+        Partial::open(&out, &identity, &jobs, args.resume).map_err(Failure::bad_input)?;
+    let what = match &scenario.sweep {
+        Some(_) => "replications of the sweep's points",
+        None => "replications",
+    };
+    if !args.quiet && !resumed.jobs.is_empty() {
         eprintln!(
-            "Resuming: {} of {} replications were finished in {}; simulating the other {}",
-            resumed.replications.len(),
-            replications.len(),
+            "Resuming: {} of {} {what} were finished in {}; simulating the other {}",
+            resumed.jobs.len(),
+            jobs.len(),
             partial.path().display(),
-            replications.len() - resumed.replications.len()
+            jobs.len() - resumed.jobs.len()
         );
     }
     let stop = Stop::on_signals()?;
-    let progress = Progress::new(replications.len() as u64, model.months, args.quiet);
-    let run = Run {
-        scenario: &scenario,
-        replications,
-        threads,
-        shard: args.shard,
-        agents_csv: args.agents_csv,
-    };
+    let progress = Progress::new(jobs.len() as u64, model.months, args.quiet);
     let simulated = run.simulate(resumed, Some(&partial), &stop, &progress)?;
     progress.finish();
-    let Some((rows, manifest)) = simulated else {
+    let Some(simulated) = simulated else {
         return Err(stop.interrupted(format!(
-            "{} of {} replications are kept in {}: run the same command with --resume to finish the rest",
+            "{} of {} {what} are kept in {}: run the same command with --resume to finish the rest",
             partial.kept(),
-            run.replications.len(),
+            jobs.len(),
             partial.path().display()
         )));
     };
-    write_run(
-        staged.path(),
-        &rows,
-        &manifest,
-        args.agents_csv,
-        args.no_plots,
-    )?;
-    commit(staged, &out_flag(&out))?;
-    partial.finish().map_err(Failure::failed)?;
-    if !args.quiet {
-        print_closing_summary(&out, &rows, &manifest);
+    match &scenario.sweep {
+        None => {
+            let (rows, manifest) = &simulated[0];
+            write_run(
+                staged.path(),
+                rows,
+                manifest,
+                args.agents_csv,
+                args.no_plots,
+            )?;
+            commit(staged, &out_flag(&out))?;
+            partial.finish().map_err(Failure::failed)?;
+            if !args.quiet {
+                print_closing_summary(&out, rows, manifest);
+            }
+        }
+        Some(sweep) => {
+            let top = run.sweep_manifest(sweep, &simulated);
+            write_sweep(
+                staged.path(),
+                &simulated,
+                &top,
+                args.agents_csv,
+                args.no_plots,
+            )?;
+            commit(staged, &out_flag(&out))?;
+            partial.finish().map_err(Failure::failed)?;
+            if !args.quiet {
+                print_sweep_summary(&out, &simulated, &top);
+            }
+        }
     }
     Ok(())
+}
+
+/// Refuses a scenario with a `[sweep]` in a command that runs one scenario.
+fn one_scenario(scenario: &Scenario, command: &str) -> Outcome {
+    match scenario.sweep {
+        Some(_) => Err(Failure::bad_input(anyhow!(
+            "{}: sweep: {command} runs one scenario, and this one sweeps {} points (allowed: a scenario without [sweep]; run the sweep with connectsim run)",
+            scenario.origin,
+            scenario.sweep.as_ref().map_or(0, |s| s.points.len())
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// What stops a run: `SIGINT` (Ctrl-C) or `SIGTERM`. The first one sets a flag that the
@@ -314,7 +359,8 @@ impl Stop {
     }
 }
 
-/// A run to simulate: the scenario's `replications` (all of the run, or of its shard).
+/// A run to simulate: the scenario's `replications` (all of the run, or of its shard), at
+/// each of its points (the scenario itself without a sweep).
 struct Run<'a> {
     scenario: &'a Scenario,
     replications: Vec<u32>,
@@ -323,35 +369,63 @@ struct Run<'a> {
     agents_csv: bool,
 }
 
+/// A simulated run: each point's rows and manifest (one point without a sweep).
+type Simulated = Vec<(Rows, Manifest)>;
+
 impl Run<'_> {
-    /// Simulates the replications that `resumed` does not hold, recording each as it ends
-    /// in `partial`, joins them with the resumed ones and describes the run in its
-    /// manifest; `None` if `stop` stopped it first.
+    /// Each point's file and model: the sweep's points, or the scenario itself.
+    fn points(&self) -> Vec<(&ScenarioFile, &Model)> {
+        match &self.scenario.sweep {
+            Some(sweep) => sweep.points.iter().map(|(f, m)| (f, m)).collect(),
+            None => vec![(&self.scenario.file, &self.scenario.model)],
+        }
+    }
+
+    /// Every replication of every point.
+    fn jobs(&self) -> Vec<Job> {
+        Job::all(self.points().len() as u32, &self.replications)
+    }
+
+    /// What the run will cost: its largest point's cost per replication, for every job.
+    fn estimate(&self) -> Estimate {
+        let jobs = self.jobs().len() as u32;
+        self.points()
+            .iter()
+            .map(|(_, model)| Estimate::new(model, jobs, self.threads, self.agents_csv))
+            .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+            .unwrap_or_else(|| {
+                Estimate::new(&self.scenario.model, jobs, self.threads, self.agents_csv)
+            })
+    }
+
+    /// Simulates the jobs that `resumed` does not hold, all points' side by side, recording
+    /// each as it ends in `partial`, joins them with the resumed ones and describes each
+    /// point in its manifest; `None` if `stop` stopped it first.
     fn simulate(
         &self,
         resumed: Resumed,
         partial: Option<&Partial>,
         stop: &Stop,
         progress: &Progress,
-    ) -> Result<Option<(Rows, Manifest)>, Failure> {
-        let model = &self.scenario.model;
-        let todo: Vec<u32> = self
-            .replications
-            .iter()
-            .copied()
-            .filter(|r| resumed.replications.binary_search(r).is_err())
+    ) -> Result<Option<Simulated>, Failure> {
+        let points = self.points();
+        let models: Vec<&Model> = points.iter().map(|(_, m)| *m).collect();
+        let todo: Vec<Job> = self
+            .jobs()
+            .into_iter()
+            .filter(|job| resumed.jobs.binary_search(job).is_err())
             .collect();
-        progress.add_resumed(resumed.replications.len() as u64);
+        progress.add_resumed(resumed.jobs.len() as u64);
         let started = Instant::now();
-        let finished = |r: u32, rows: &Rows| {
+        let finished = |job: Job, rows: &Rows| {
             if let Some(partial) = partial {
-                partial.record(r, rows)?;
+                partial.record(job, rows)?;
             }
             progress.add_finished();
             Ok::<(), CheckpointError>(())
         };
         let ran = run_interruptible(
-            model,
+            &models,
             &todo,
             self.threads,
             self.agents_csv,
@@ -359,32 +433,53 @@ impl Run<'_> {
             &finished,
         )
         .map_err(Failure::failed)?;
-        let mut rows = resumed.rows;
-        match ran {
-            Ran::Whole(new) => rows.append(*new),
+        let new = match ran {
+            Ran::Whole(new) => new,
             Ran::Stopped => return Ok(None),
             Ran::Failed(e) => return Err(Failure::failed(e)),
+        };
+        let mut per_point = vec![Rows::default(); points.len()];
+        let jobs = resumed.jobs.into_iter().zip(resumed.rows);
+        for (job, rows) in jobs.chain(todo.into_iter().zip(new)) {
+            per_point[job.point as usize].append(rows);
         }
-        rows.sort_by_replication();
         let wall_seconds = started.elapsed().as_secs_f64();
-        let estimate = Estimate::new(
-            model,
-            self.replications.len() as u32,
-            self.threads,
-            self.agents_csv,
-        );
+        let estimate = self.estimate();
+        Ok(Some(
+            per_point
+                .into_iter()
+                .zip(&points)
+                .map(|(mut rows, (file, model))| {
+                    rows.sort_by_replication();
+                    let manifest = self.manifest(file, model, &rows, wall_seconds, &estimate);
+                    (rows, manifest)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The manifest of a point (of the run, without a sweep) whose rows are `rows`;
+    /// `wall_seconds` and `estimate` are the whole run's.
+    fn manifest(
+        &self,
+        file: &ScenarioFile,
+        model: &Model,
+        rows: &Rows,
+        wall_seconds: f64,
+        estimate: &Estimate,
+    ) -> Manifest {
         let scenario = self.scenario;
-        let manifest = Manifest {
+        Manifest {
             connectsim_version: env!("CARGO_PKG_VERSION").to_string(),
             commit: Some(COMMIT.to_string()),
             finished_utc: Some(utc_now()),
             scenario: ScenarioInfo {
-                name: scenario.file.name.clone(),
+                name: file.name.clone(),
                 origin: scenario.origin.clone(),
                 sha256: scenario.sha256.clone(),
                 price_usd: model.connects.price_usd,
-                resolved: scenario.resolved_text(),
-                baseline: scenario.file.baseline_strategy.clone(),
+                resolved: toml::to_string(file).unwrap_or_default(),
+                baseline: file.baseline_strategy.clone(),
             },
             seed: model.seed,
             replications: model.replications,
@@ -401,8 +496,47 @@ impl Run<'_> {
                 estimated_seconds: estimate.seconds,
                 peak_mib: peak_memory_mib(),
             }),
-        };
-        Ok(Some((rows, manifest)))
+            sweep: None,
+        }
+    }
+
+    /// The manifest at the top of a sweep's directory: the scenario with its `[sweep]`, the
+    /// points, and the whole run's proposals.
+    fn sweep_manifest(&self, sweep: &Sweep, simulated: &Simulated) -> Manifest {
+        let first = &simulated[0].1;
+        let scenario = self.scenario;
+        let proposals: u64 = simulated.iter().map(|(rows, _)| rows.proposals).sum();
+        let mut manifest = self.manifest(
+            &scenario.file,
+            &scenario.model,
+            &Rows::default(),
+            first.wall_seconds,
+            &self.estimate(),
+        );
+        manifest.scenario.resolved = scenario.resolved_text();
+        manifest.proposals_simulated = proposals;
+        manifest.proposals_per_second = proposals as f64 / first.wall_seconds.max(1e-9);
+        manifest.sweep = Some(sweep_info(sweep));
+        manifest
+    }
+}
+
+/// What `manifest.json` says of a sweep's design.
+fn sweep_info(sweep: &Sweep) -> SweepInfo {
+    SweepInfo {
+        parameters: sweep.design.parameters.clone(),
+        baseline_point: sweep.baseline_point,
+        points: sweep
+            .design
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, values)| PointInfo {
+                point: i as u32,
+                values: values.clone(),
+                dir: point_dir(i as u32),
+            })
+            .collect(),
     }
 }
 
@@ -424,6 +558,7 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-calibration", base.file.name)));
+    one_scenario(&base, "calibrate")?;
     let staged = stage_out(&out, &out_flag(&out))?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let replications: Vec<u32> = (0..base.model.replications).collect();
@@ -438,7 +573,9 @@ fn calibrate_command(args: CalibrateArgs) -> Outcome {
             shard: None,
             agents_csv: false,
         };
-        let Some((rows, manifest)) = run.simulate(Resumed::default(), None, &stop, &progress)?
+        let Some((rows, manifest)) = run
+            .simulate(Resumed::default(), None, &stop, &progress)?
+            .and_then(|points| points.into_iter().next())
         else {
             progress.finish();
             return Err(stop.interrupted("nothing was written".to_string()));
@@ -524,6 +661,7 @@ fn tune_command(args: TuneArgs) -> Outcome {
             agents: None,
         },
     )?;
+    one_scenario(&base, "tune")?;
     let out = args
         .out
         .clone()
@@ -806,6 +944,99 @@ fn write_derived(dir: &Path, rows: &Rows, manifest: &Manifest, no_plots: bool) -
     Ok(())
 }
 
+/// Writes a sweep into `dir` (a staging directory): each point as a run directory of its
+/// own (`points/p0000/`, without charts), then at the top the points side by side: every
+/// per-replication file and summary with the point columns, the design, the paired
+/// differences from the baseline point ([`write_sweep_top`]).
+fn write_sweep(
+    dir: &Path,
+    simulated: &Simulated,
+    top: &Manifest,
+    agents: bool,
+    no_plots: bool,
+) -> Outcome {
+    let info = top
+        .sweep
+        .as_ref()
+        .ok_or_else(|| Failure::failed(anyhow!("not a sweep")))?;
+    for ((rows, manifest), point) in simulated.iter().zip(&info.points) {
+        write_run(&dir.join(&point.dir), rows, manifest, agents, true)?;
+    }
+    write_sweep_top(dir, simulated, top, agents, no_plots)
+}
+
+/// Writes the top of a sweep's directory from its points' rows and manifests, and seals it
+/// with the sweep's manifest.
+fn write_sweep_top(
+    dir: &Path,
+    simulated: &Simulated,
+    top: &Manifest,
+    agents: bool,
+    no_plots: bool,
+) -> Outcome {
+    let info = top
+        .sweep
+        .as_ref()
+        .ok_or_else(|| Failure::failed(anyhow!("not a sweep")))?;
+    let files = sweep_files(simulated, info, agents).map_err(Failure::failed)?;
+    write_files(dir, &files)
+        .with_context(|| format!("cannot write the results to {}", dir.display()))
+        .map_err(Failure::failed)?;
+    let _ = no_plots;
+    seal(dir, top)
+        .with_context(|| format!("cannot write the manifest in {}", dir.display()))
+        .map_err(Failure::failed)?;
+    Ok(())
+}
+
+/// The files at the top of a sweep's directory, as (name, bytes).
+fn sweep_files(
+    simulated: &Simulated,
+    info: &SweepInfo,
+    agents: bool,
+) -> Result<Vec<(&'static str, Vec<u8>)>, csv::Error> {
+    let parameters = &info.parameters;
+    let mut per_point: Vec<Vec<(&'static str, Vec<u8>)>> = Vec::new();
+    let (base_rows, base_manifest) = &simulated[info.baseline_point as usize];
+    for (rows, manifest) in simulated {
+        let mut files = data_files(rows, agents)?;
+        files.extend(summary_files(rows, &manifest.scenario)?);
+        let (strategies, market) = paired_differences(
+            (&rows.strategy_monthly, &rows.market_monthly),
+            (&base_rows.strategy_monthly, &base_rows.market_monthly),
+            info.baseline_point,
+            (
+                manifest.scenario.price_usd,
+                base_manifest.scenario.price_usd,
+            ),
+        );
+        files.push((sweep::files::PAIRED, csv_bytes(&strategies)?));
+        files.push((sweep::files::MARKET_PAIRED, csv_bytes(&market)?));
+        per_point.push(files);
+    }
+    let renamed = |name: &'static str| match name {
+        files::SUMMARY => sweep::files::SUMMARY,
+        files::MARKET_SUMMARY => sweep::files::MARKET_SUMMARY,
+        other => other,
+    };
+    let mut out = Vec::new();
+    for (k, (name, _)) in per_point[0].iter().enumerate() {
+        let parts: Vec<(&PointInfo, &[u8])> = info
+            .points
+            .iter()
+            .zip(&per_point)
+            .map(|(point, files)| (point, files[k].1.as_slice()))
+            .collect();
+        out.push((renamed(name), with_point_columns(parameters, &parts)?));
+    }
+    let design = Design {
+        parameters: parameters.clone(),
+        points: info.points.iter().map(|p| p.values.clone()).collect(),
+    };
+    out.push((sweep::files::DESIGN, design.to_csv()));
+    Ok(out)
+}
+
 /// Whether `plot` redraws the run directory's file `path` (the summaries, the charts and
 /// the report) rather than keeping it as it is.
 fn redrawn(path: &str) -> bool {
@@ -929,6 +1160,64 @@ fn print_closing_summary(out: &Path, rows: &Rows, manifest: &Manifest) {
     );
 }
 
+/// The closing lines of a sweep: a line a point, with its values, the best strategy's ROI
+/// and the baseline strategy's.
+fn print_sweep_summary(out: &Path, simulated: &Simulated, top: &Manifest) {
+    let Some(info) = &top.sweep else {
+        return;
+    };
+    println!(
+        "{}: {} points × {} replications × {} months, seed {}",
+        top.scenario.name,
+        info.points.len(),
+        top.replications_run.len(),
+        top.months,
+        top.seed
+    );
+    println!();
+    for ((rows, manifest), point) in simulated.iter().zip(&info.points) {
+        let chosen = manifest.scenario.baseline.as_deref();
+        let summary = summarize(&rows.strategy_monthly, manifest.scenario.price_usd, chosen);
+        let roi = |name: &str| {
+            summary
+                .iter()
+                .find(|r| r.strategy == name && r.metric == "roi")
+                .and_then(|r| r.mean)
+        };
+        let values: Vec<String> = info
+            .parameters
+            .iter()
+            .zip(&point.values)
+            .map(|(p, v)| format!("{p} = {v}"))
+            .collect();
+        println!("point {}: {}", point.point, values.join(", "));
+        let ranked = ranked_by_roi(&summary);
+        if let (Some(best), Some(baseline)) = (ranked.first(), baseline_of(&summary, chosen)) {
+            println!(
+                "  best {best} {}, baseline {baseline} {}",
+                format_option(Unit::Roi, roi(best)),
+                format_option(Unit::Roi, roi(baseline))
+            );
+        }
+    }
+    println!();
+    println!(
+        "Results in {}: each point in {}/, side by side in {} and {}",
+        out.display(),
+        out.join(sweep::files::POINTS_DIR).display(),
+        sweep::files::SUMMARY,
+        sweep::files::PAIRED
+    );
+    println!(
+        "{} proposals in {:.1} s on {} thread{}: {:.0} proposals/s",
+        top.proposals_simulated,
+        top.wall_seconds,
+        top.threads,
+        if top.threads == 1 { "" } else { "s" },
+        top.proposals_per_second
+    );
+}
+
 /// `text` broken into lines of at most `width` characters, at spaces.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
@@ -965,15 +1254,44 @@ fn validate_command(scenarios: &[String]) -> Outcome {
 
 /// Redraws a run directory's summaries, charts and report from its per-replication files,
 /// once they check against its manifest, and writes the directory whole again.
+/// A sweep's top is redrawn from its points' rows.
 fn plot_command(run_dir: &Path) -> Outcome {
     let run = read_checked(run_dir).map_err(Failure::bad_input)?;
-    let rows = run.rows(false).map_err(Failure::bad_input)?;
     let label = run_dir.display().to_string();
     let staged = stage_out(run_dir, &label)?;
     carry_over(staged.path(), &run)
         .with_context(|| format!("cannot write the results to {}", staged.path().display()))
         .map_err(Failure::failed)?;
-    write_derived(staged.path(), &rows, &run.manifest, false)?;
+    match &run.manifest.sweep {
+        None => {
+            let rows = run.rows(false).map_err(Failure::bad_input)?;
+            write_derived(staged.path(), &rows, &run.manifest, false)?;
+        }
+        Some(info) => {
+            let agents = run.has(files::AGENTS);
+            let simulated = info
+                .points
+                .iter()
+                .map(|point| {
+                    let nested = run
+                        .nested
+                        .iter()
+                        .find(|(dir, _)| *dir == point.dir)
+                        .map(|(_, nested)| nested)
+                        .ok_or_else(|| {
+                            Failure::bad_input(anyhow!(
+                                "{}: point {} is missing: not a whole sweep",
+                                run_dir.join(&point.dir).display(),
+                                point.point
+                            ))
+                        })?;
+                    let rows = nested.rows(agents).map_err(Failure::bad_input)?;
+                    Ok((rows, nested.manifest.clone()))
+                })
+                .collect::<Result<Simulated, Failure>>()?;
+            write_sweep_top(staged.path(), &simulated, &run.manifest, agents, false)?;
+        }
+    }
     commit(staged, &label)?;
     println!("Charts and report redrawn in {}", run_dir.display());
     Ok(())
@@ -999,12 +1317,69 @@ fn compare_command(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Outcome {
 /// Reads the shard directories (each checked against its manifest), checks they are
 /// shards of one run of this connectsim that hold each replication exactly once, and writes
 /// the run directory the unsharded run would have written (the manifest's timings aside).
+/// Shards of a sweep are merged point by point.
 fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome {
     let shards = shard_dirs
         .iter()
         .map(|dir| read_checked(dir))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::bad_input)?;
+    let tops: Vec<&CheckedRun> = shards.iter().collect();
+    let staged = stage_out(out, &out_flag(out))?;
+    let agents = shards.iter().all(|s| {
+        s.has(files::AGENTS)
+            || s.nested
+                .first()
+                .is_some_and(|(_, point)| point.has(files::AGENTS))
+    });
+    let manifest = match &shards[0].manifest.sweep {
+        None => {
+            let (rows, manifest) = join_shards(&tops, agents)?;
+            write_run(staged.path(), &rows, &manifest, agents, no_plots)?;
+            manifest
+        }
+        Some(info) => {
+            let held = check_shards(&tops)?;
+            let mut simulated = Vec::with_capacity(info.points.len());
+            for point in &info.points {
+                let parts = tops
+                    .iter()
+                    .map(|s| {
+                        s.nested
+                            .iter()
+                            .find(|(dir, _)| *dir == point.dir)
+                            .map(|(_, run)| run)
+                            .ok_or_else(|| {
+                                Failure::bad_input(anyhow!(
+                                    "{}: point {} is missing ({} is not there): not a whole shard of the sweep",
+                                    s.dir.display(),
+                                    point.point,
+                                    point.dir
+                                ))
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                simulated.push(join_shards(&parts, agents)?);
+            }
+            let proposals = simulated.iter().map(|(rows, _)| rows.proposals).sum();
+            let top = merged_manifest(&tops, held, proposals);
+            write_sweep(staged.path(), &simulated, &top, agents, no_plots)?;
+            top
+        }
+    };
+    commit(staged, &out_flag(out))?;
+    println!(
+        "Merged {} shards ({} replications) into {}",
+        shard_dirs.len(),
+        manifest.replications,
+        out.display()
+    );
+    Ok(())
+}
+
+/// Checks that `shards` are shards of one run of this connectsim holding each replication
+/// exactly once; returns the replications, in order.
+fn check_shards(shards: &[&CheckedRun]) -> Result<Vec<u32>, Failure> {
     let ours = env!("CARGO_PKG_VERSION");
     if let Some(s) = shards
         .iter()
@@ -1022,9 +1397,10 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
         if m.scenario.resolved != first.scenario.resolved
             || m.seed != first.seed
             || (m.replications, m.months) != (first.replications, first.months)
+            || m.sweep != first.sweep
         {
             return Err(Failure::bad_input(anyhow!(
-                "{}: not a shard of the same run as {} (the scenario, the seed, the replications or the months differ)",
+                "{}: not a shard of the same run as {} (the scenario, the seed, the replications, the months or the sweep differ)",
                 s.dir.display(),
                 shards[0].dir.display()
             )));
@@ -1057,37 +1433,39 @@ fn merge_command(shard_dirs: &[PathBuf], out: &Path, no_plots: bool) -> Outcome 
             first.replications
         )));
     }
-    let agents = shards.iter().all(|s| s.has(files::AGENTS));
+    Ok(held.into_iter().map(|(r, _)| r).collect())
+}
+
+/// The rows of `shards` (checked with [`check_shards`]) in the unsharded run's order, and
+/// its manifest.
+fn join_shards(shards: &[&CheckedRun], agents: bool) -> Result<(Rows, Manifest), Failure> {
+    let held = check_shards(shards)?;
     let mut rows = Rows::default();
-    for shard in &shards {
+    for shard in shards {
         rows.append(shard.rows(agents).map_err(Failure::bad_input)?);
     }
     // Replications are disjoint: sorted by replication, they are in the unsharded order.
     rows.sort_by_replication();
+    let manifest = merged_manifest(shards, held, rows.proposals);
+    Ok((rows, manifest))
+}
+
+/// The manifest of the run that `shards` make together.
+fn merged_manifest(shards: &[&CheckedRun], held: Vec<u32>, proposals: u64) -> Manifest {
     let wall_seconds: f64 = shards.iter().map(|s| s.manifest.wall_seconds).sum();
-    let manifest = Manifest {
+    Manifest {
         shard: None,
-        replications_run: held.iter().map(|&(r, _)| r).collect(),
+        replications_run: held,
         threads: shards.iter().map(|s| s.manifest.threads).max().unwrap_or(1),
         wall_seconds,
-        proposals_simulated: rows.proposals,
-        proposals_per_second: rows.proposals as f64 / wall_seconds.max(1e-9),
+        proposals_simulated: proposals,
+        proposals_per_second: proposals as f64 / wall_seconds.max(1e-9),
         files: Vec::new(),
         resources: None,
         commit: Some(COMMIT.to_string()),
         finished_utc: Some(utc_now()),
-        ..first.clone()
-    };
-    let staged = stage_out(out, &out_flag(out))?;
-    write_run(staged.path(), &rows, &manifest, agents, no_plots)?;
-    commit(staged, &out_flag(out))?;
-    println!(
-        "Merged {} shards ({} replications) into {}",
-        shard_dirs.len(),
-        manifest.replications,
-        out.display()
-    );
-    Ok(())
+        ..shards[0].manifest.clone()
+    }
 }
 
 fn bench_command(

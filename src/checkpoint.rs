@@ -8,9 +8,10 @@
 //! - `resume.json`: the identity, which a resume must match field by field;
 //! - `lock`: locked (`flock`) by the process running it, so two processes never run the
 //!   same run at once; the lock dies with its process, even on `SIGKILL`;
-//! - `replications/rNNNNNN.json`: one finished replication each, written whole (the bytes of
-//!   its per-replication CSV files, so that a resumed run writes exactly the bytes an
-//!   uninterrupted one does: they go through the same CSV reading as `merge`).
+//! - `replications/pNNNN-rNNNNNN.json`: one finished replication (of one point of a sweep)
+//!   each, written whole (the bytes of its per-replication CSV files, so that a resumed run
+//!   writes exactly the bytes an uninterrupted one does: they go through the same CSV
+//!   reading as `merge`).
 //!
 //! The directory is removed once the run directory is in place.
 
@@ -26,6 +27,7 @@ use crate::atomic::write_file_atomically;
 use crate::atomic::{parent_of, sibling_prefix};
 use crate::export::data_files;
 use crate::results::{Rows, rows_from_files};
+use crate::runner::Job;
 
 /// What makes two runs the same run: a resume must match every field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +148,7 @@ const RECORDS: &str = "replications";
 /// One finished replication, as recorded.
 #[derive(Debug, Serialize, Deserialize)]
 struct Record {
+    point: u32,
     replication: u32,
     /// Its per-replication CSV files, by name, as they would be written.
     files: BTreeMap<String, String>,
@@ -163,10 +166,10 @@ pub struct Partial {
 /// The finished replications of an interrupted run, read back for a resume.
 #[derive(Debug, Default)]
 pub struct Resumed {
-    /// The replications recorded, in order.
-    pub replications: Vec<u32>,
-    /// Their rows, in replication order.
-    pub rows: Rows,
+    /// The jobs recorded, in order.
+    pub jobs: Vec<Job>,
+    /// Their rows, a job's each.
+    pub rows: Vec<Rows>,
 }
 
 /// The partial directories beside `out` (of any identity), newest first.
@@ -188,9 +191,10 @@ fn partials_of(out: &Path) -> Vec<PathBuf> {
     found.into_iter().map(|(_, p)| p).collect()
 }
 
-/// The path of replication `r`'s record.
-fn record_path(dir: &Path, r: u32) -> PathBuf {
-    dir.join(RECORDS).join(format!("r{r:06}.json"))
+/// The path of a job's record.
+fn record_path(dir: &Path, job: Job) -> PathBuf {
+    dir.join(RECORDS)
+        .join(format!("p{:04}-r{:06}.json", job.point, job.replication))
 }
 
 impl Partial {
@@ -204,7 +208,7 @@ impl Partial {
     pub fn open(
         out: &Path,
         identity: &Identity,
-        wanted: &[u32],
+        wanted: &[Job],
         resume: bool,
     ) -> Result<(Partial, Resumed), CheckpointError> {
         let dir = parent_of(out).join(format!(
@@ -269,8 +273,8 @@ impl Partial {
     }
 
     /// Records a finished replication's rows, whole.
-    pub fn record(&self, replication: u32, rows: &Rows) -> Result<(), CheckpointError> {
-        let path = record_path(&self.dir, replication);
+    pub fn record(&self, job: Job, rows: &Rows) -> Result<(), CheckpointError> {
+        let path = record_path(&self.dir, job);
         let error = |reason: String| CheckpointError::Io {
             path: path.clone(),
             source: io::Error::other(reason),
@@ -281,7 +285,11 @@ impl Partial {
             .map(|(name, bytes)| Ok((name.to_string(), String::from_utf8(bytes)?)))
             .collect::<Result<_, std::string::FromUtf8Error>>()
             .map_err(|e| error(e.to_string()))?;
-        let record = Record { replication, files };
+        let record = Record {
+            point: job.point,
+            replication: job.replication,
+            files,
+        };
         let json = serde_json::to_vec(&record).map_err(|e| error(e.to_string()))?;
         write_file_atomically(&path, &json).map_err(|e| CheckpointError::Io {
             path: path.clone(),
@@ -299,8 +307,8 @@ impl Partial {
         fs::remove_dir_all(&self.dir).map_err(CheckpointError::io(&self.dir))
     }
 
-    /// The replications recorded, in order (temporary files of a killed write ignored).
-    fn recorded(&self) -> Result<Vec<u32>, CheckpointError> {
+    /// The jobs recorded, in order (temporary files of a killed write ignored).
+    fn recorded(&self) -> Result<Vec<Job>, CheckpointError> {
         let records = self.dir.join(RECORDS);
         let mut found = Vec::new();
         for entry in fs::read_dir(&records).map_err(CheckpointError::io(&records))? {
@@ -310,13 +318,19 @@ impl Partial {
                 let _ = fs::remove_file(entry.path());
                 continue;
             }
-            let r = name
-                .strip_prefix('r')
+            let job = name
+                .strip_prefix('p')
                 .and_then(|n| n.strip_suffix(".json"))
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|&r| record_path(&self.dir, r) == entry.path())
+                .and_then(|n| n.split_once("-r"))
+                .and_then(|(p, r)| {
+                    Some(Job {
+                        point: p.parse().ok()?,
+                        replication: r.parse().ok()?,
+                    })
+                })
+                .filter(|&job| record_path(&self.dir, job) == entry.path())
                 .ok_or_else(|| self.bad(&entry.path(), "not a replication's record".into()))?;
-            found.push(r);
+            found.push(job);
         }
         found.sort_unstable();
         Ok(found)
@@ -331,27 +345,34 @@ impl Partial {
     }
 
     /// Reads back the records of `recorded`, each of which must be one of `wanted`.
-    fn read_back(&self, recorded: &[u32], wanted: &[u32]) -> Result<Resumed, CheckpointError> {
+    fn read_back(&self, recorded: &[Job], wanted: &[Job]) -> Result<Resumed, CheckpointError> {
         let mut resumed = Resumed::default();
-        for &r in recorded {
-            let path = record_path(&self.dir, r);
-            if wanted.binary_search(&r).is_err() {
-                return Err(self.bad(&path, format!("replication {r} is not one of this run's")));
+        for &job in recorded {
+            let path = record_path(&self.dir, job);
+            let Job { point, replication } = job;
+            if wanted.binary_search(&job).is_err() {
+                return Err(self.bad(
+                    &path,
+                    format!("replication {replication} of point {point} is not one of this run's"),
+                ));
             }
             let bytes = fs::read(&path).map_err(CheckpointError::io(&path))?;
             let record: Record =
                 serde_json::from_slice(&bytes).map_err(|e| self.bad(&path, e.to_string()))?;
-            if record.replication != r {
+            if (record.point, record.replication) != (point, replication) {
                 return Err(self.bad(
                     &path,
-                    format!("it holds replication {}", record.replication),
+                    format!(
+                        "it holds replication {} of point {}",
+                        record.replication, record.point
+                    ),
                 ));
             }
             let rows = self
                 .rows_of(record)
                 .map_err(|reason| self.bad(&path, reason))?;
-            resumed.rows.append(rows);
-            resumed.replications.push(r);
+            resumed.rows.push(rows);
+            resumed.jobs.push(job);
         }
         Ok(resumed)
     }
@@ -461,7 +482,7 @@ mod tests {
     fn a_second_process_cannot_take_a_held_lock_and_a_dead_one_leaves_it_free() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let wanted = [0, 1, 2, 3];
+        let wanted = crate::runner::Job::all(1, &[0, 1, 2, 3]);
         let (held, _) = Partial::open(&out, &identity(1), &wanted, false).unwrap();
         // A second open file description of the same lock file is refused while it is held.
         let busy = Partial::open(&out, &identity(1), &wanted, true).unwrap_err();

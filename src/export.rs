@@ -50,6 +50,10 @@ pub struct Manifest {
     /// measure of this machine, like the timings (null in a merged directory).
     #[serde(default)]
     pub resources: Option<Resources>,
+    /// A sweep's parameters and points (absent for a run of one scenario, and in each
+    /// point's own directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::SweepInfo>,
 }
 
 /// A run's estimated and measured resources ([`crate::estimate`]).

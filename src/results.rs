@@ -913,6 +913,16 @@ impl CheckedRun {
     /// manifest: exactly the replications and months it says, each file's rows in key
     /// order, every key once.
     pub fn rows(&self, with_agents: bool) -> Result<Rows, RunDirError> {
+        if let Some(sweep) = &self.manifest.sweep {
+            return Err(RunDirError::new(
+                &self.dir,
+                format!(
+                    "is a sweep of {} points, each a run directory of its own (allowed: one of its points, such as {})",
+                    sweep.points.len(),
+                    self.dir.join(crate::sweep::point_dir(0)).display()
+                ),
+            ));
+        }
         let rows = rows_from_files(&self.files, &self.dir, with_agents)?;
         check_rows(&rows, &self.manifest)
             .map_err(|(file, message)| RunDirError::new(self.dir.join(file), message))?;

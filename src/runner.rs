@@ -53,6 +53,26 @@ impl fmt::Display for Shard {
     }
 }
 
+/// One replication of one point of a run: a run without a sweep has the one point 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Job {
+    pub point: u32,
+    pub replication: u32,
+}
+
+impl Job {
+    /// Every replication of `replications` at every one of `points` points, point by point.
+    pub fn all(points: u32, replications: &[u32]) -> Vec<Job> {
+        (0..points)
+            .flat_map(|point| {
+                replications
+                    .iter()
+                    .map(move |&replication| Job { point, replication })
+            })
+            .collect()
+    }
+}
+
 /// Simulates `replications` on a pool of `threads` workers and joins their rows in
 /// replication order ([`run_interruptible`] with nothing to stop it).
 pub fn run_replications(
@@ -61,75 +81,78 @@ pub fn run_replications(
     threads: usize,
     with_agents: bool,
 ) -> Result<Rows, rayon::ThreadPoolBuildError> {
-    let ok = |_: u32, _: &Rows| Ok::<(), std::convert::Infallible>(());
+    let ok = |_: Job, _: &Rows| Ok::<(), std::convert::Infallible>(());
+    let jobs = Job::all(1, replications);
     match run_interruptible(
-        model,
-        replications,
+        &[model],
+        &jobs,
         threads,
         with_agents,
         Watch::unwatched(),
         &ok,
     )? {
-        Ran::Whole(rows) => Ok(*rows),
+        Ran::Whole(per_job) => {
+            let mut all = Rows::default();
+            for rows in per_job {
+                all.append(rows);
+            }
+            Ok(all)
+        }
         Ran::Stopped => unreachable!("nothing stops it"),
         Ran::Failed(never) => match never {},
     }
 }
 
-/// How a batch of replications ended.
+/// How a batch of jobs ended.
 #[derive(Debug)]
 pub enum Ran<E> {
-    /// Every replication ran: their rows, joined in replication order.
-    Whole(Box<Rows>),
-    /// `watch.stop` was set first: the replications that finished were passed to `finished`,
-    /// the others were dropped.
+    /// Every job ran: their rows, in the order of the jobs.
+    Whole(Vec<Rows>),
+    /// `watch.stop` was set first: the jobs that finished were passed to `finished`, the
+    /// others were dropped.
     Stopped,
     /// `finished` failed.
     Failed(E),
 }
 
-/// Simulates `replications` on a pool of `threads` workers, passing each replication's
-/// rows to `finished` as it ends (to record it, to tick a progress bar), and joins the rows
-/// in replication order. Once `watch.stop` is set, no replication starts and those under
-/// way stop at their next post; each replication adds its months to `watch.months_done` as
-/// they end.
+/// Simulates `jobs` (each a replication of the model of its point, `models[job.point]`)
+/// on a pool of `threads` workers, all points' replications side by side, passing each
+/// job's rows to `finished` as it ends (to record it, to tick a progress bar), and returns
+/// the rows in the order of `jobs`. Once `watch.stop` is set, no job starts and those under
+/// way stop at their next post; each job adds its months to `watch.months_done` as they
+/// end.
 pub fn run_interruptible<E: Send>(
-    model: &Model,
-    replications: &[u32],
+    models: &[&Model],
+    jobs: &[Job],
     threads: usize,
     with_agents: bool,
     watch: Watch,
-    finished: &(dyn Fn(u32, &Rows) -> Result<(), E> + Sync),
+    finished: &(dyn Fn(Job, &Rows) -> Result<(), E> + Sync),
 ) -> Result<Ran<E>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let per_replication: Result<Vec<Option<Rows>>, E> = pool.install(|| {
-        replications
-            .par_iter()
-            .map(|&r| {
+    let per_job: Result<Vec<Option<Rows>>, E> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&job| {
                 if watch.stop.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
-                match simulate_watched(model, r, with_agents, watch) {
-                    Some(rows) => finished(r, &rows).map(|()| Some(rows)),
+                let model = models[job.point as usize];
+                match simulate_watched(model, job.replication, with_agents, watch) {
+                    Some(rows) => finished(job, &rows).map(|()| Some(rows)),
                     None => Ok(None),
                 }
             })
             .collect()
     });
-    let per_replication = match per_replication {
-        Ok(rows) => rows,
-        Err(e) => return Ok(Ran::Failed(e)),
-    };
-    let mut all = Rows::default();
-    for rows in per_replication {
-        match rows {
-            Some(rows) => all.append(rows),
-            None => return Ok(Ran::Stopped),
-        }
+    match per_job {
+        Ok(rows) => Ok(rows
+            .into_iter()
+            .collect::<Option<Vec<Rows>>>()
+            .map_or(Ran::Stopped, Ran::Whole)),
+        Err(e) => Ok(Ran::Failed(e)),
     }
-    Ok(Ran::Whole(Box::new(all)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::sweep::SweepSection;
+
 use super::dist::Dist;
 
 /// A whole scenario file.
@@ -66,6 +68,10 @@ pub struct ScenarioFile {
     /// that `extends` another they compose with the base's by name (see `extends`).
     pub strategies: Vec<StrategySection>,
     pub calibration: CalibrationSection,
+    /// Runs the scenario at several points, each with some parameters set by path (see
+    /// [`SweepSection`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepSection>,
 }
 
 impl ScenarioFile {

@@ -10,6 +10,7 @@ mod compose;
 mod dist;
 pub mod file;
 pub mod model;
+pub mod sweep;
 mod validate;
 
 use std::fmt;
@@ -22,6 +23,7 @@ use compose::Sources;
 pub use dist::{Delay, Dist, Sampler, Support};
 pub use file::ScenarioFile;
 pub use model::Model;
+pub use sweep::{Design, SweepValue};
 pub use validate::validate;
 
 /// The scenarios compiled into the binary: (name, text).
@@ -143,26 +145,44 @@ pub struct Scenario {
     /// The resolved file (merged and overridden), as the run used it.
     pub file: ScenarioFile,
     pub model: Model,
+    /// A sweep's points (none without a `[sweep]`), each validated.
+    pub sweep: Option<Sweep>,
+}
+
+/// The points of a scenario's `[sweep]`.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The parameters' paths and the points' values.
+    pub design: Design,
+    /// The point that the paired differences are taken against.
+    pub baseline_point: u32,
+    /// Each point's file (the scenario's, its values set) and model, in point order.
+    pub points: Vec<(ScenarioFile, Model)>,
 }
 
 impl Scenario {
     /// Validates a loaded (and possibly overridden) scenario.
     pub fn new(loaded: Loaded) -> Result<Scenario, ScenarioError> {
-        match validate(&loaded.file) {
-            Ok(model) => Ok(Scenario {
-                origin: loaded.origin,
-                sha256: loaded.sha256,
-                file: loaded.file,
-                model,
-            }),
-            Err(invalid) => Err(locate(
+        let model = validate(&loaded.file).map_err(|invalid| {
+            locate(
                 &loaded.layers,
                 &loaded.sources,
                 &invalid.path,
                 &invalid.involves,
                 invalid.message,
-            )),
-        }
+            )
+        })?;
+        let sweep = match &loaded.file.sweep {
+            Some(section) => Some(sweep_points(&loaded, section)?),
+            None => None,
+        };
+        Ok(Scenario {
+            origin: loaded.origin,
+            sha256: loaded.sha256,
+            file: loaded.file,
+            model,
+            sweep,
+        })
     }
 
     /// Loads and validates in one step.
@@ -174,6 +194,111 @@ impl Scenario {
     pub fn resolved_text(&self) -> String {
         toml::to_string(&self.file).unwrap_or_default()
     }
+}
+
+/// The points of `section`, each validated; an error is reported at the sweep's key (the
+/// parameter's, where it concerns one) and names the point and its values.
+fn sweep_points(loaded: &Loaded, section: &sweep::SweepSection) -> Result<Sweep, ScenarioError> {
+    let layers = &loaded.layers;
+    // The topmost file that writes the sweep holds its keys (and its design file's path).
+    let layer = (0..layers.len())
+        .find(|&l| span_of(&layers[l].text, "sweep").is_some())
+        .unwrap_or(0);
+    let at = |parameter: Option<&str>, message: String| {
+        let text = &layers[layer].text;
+        let offset = parameter
+            .and_then(|p| key_offset(text, &["sweep", "parameters", p]))
+            .or_else(|| key_offset(text, &["sweep"]));
+        ScenarioError {
+            origin: layers[layer].origin.clone(),
+            line_column: offset.map(|o| line_column(text, o)),
+            path: Some(match parameter {
+                Some(p) if section.parameters.contains_key(p) => format!("sweep.parameters.{p:?}"),
+                Some(p) => format!("sweep: {p}"),
+                None => "sweep".to_string(),
+            }),
+            message,
+            inherited: Inherited::boxed(extended_by(layers, layer), None),
+        }
+    };
+    let csv_text = match &section.file {
+        Some(file) => {
+            let origin = &layers[layer].origin;
+            let dir = match origin.strip_prefix("embedded:") {
+                Some(_) => PathBuf::new(),
+                None => Path::new(origin)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            };
+            let path = dir.join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                at(None, format!("sweep.file: cannot read {}: {e} (allowed: a CSV design, relative to this file)", path.display()))
+            })?;
+            Some(text)
+        }
+        None => None,
+    };
+    let design = Design::new(section, csv_text.as_deref(), loaded.file.run.seed)
+        .map_err(|e| at(e.parameter.as_deref(), e.message))?;
+    let mut points = Vec::with_capacity(design.points.len());
+    for (i, values) in design.points.iter().enumerate() {
+        let named = || {
+            let values: Vec<String> = design
+                .parameters
+                .iter()
+                .zip(values)
+                .map(|(p, v)| format!("{p} = {v}"))
+                .collect();
+            format!("point {i} ({})", values.join(", "))
+        };
+        let file = sweep::point_file(&loaded.file, &design.parameters, values).map_err(|e| {
+            at(
+                e.parameter.as_deref(),
+                format!("{}: {}", named(), e.message),
+            )
+        })?;
+        let model = validate(&file).map_err(|invalid| {
+            let parameter = design
+                .parameters
+                .iter()
+                .find(|p| {
+                    invalid
+                        .path
+                        .ends_with(p.rsplit('.').next().unwrap_or(p.as_str()))
+                })
+                .or_else(|| design.parameters.first());
+            at(
+                parameter.map(String::as_str),
+                format!("{}: {}: {}", named(), invalid.path, invalid.message),
+            )
+        })?;
+        points.push((file, model));
+    }
+    Ok(Sweep {
+        baseline_point: section.baseline_point.unwrap_or(0),
+        design,
+        points,
+    })
+}
+
+/// The byte offset of the key reached by following `keys` literally (a key may hold dots:
+/// `"connects.price_usd"`), in `text`.
+fn key_offset(text: &str, keys: &[&str]) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table: &DeTable = doc.get_ref();
+    let mut offset = None;
+    for (i, key) in keys.iter().enumerate() {
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key)?;
+        offset = Some(k.span().start);
+        match v.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ if i + 1 == keys.len() => {}
+            _ => return None,
+        }
+    }
+    offset
 }
 
 /// The text of an embedded scenario.
