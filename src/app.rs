@@ -1239,8 +1239,16 @@ fn validate_command(scenarios: &[String]) -> Outcome {
     for arg in scenarios {
         let s = Scenario::load(arg).map_err(Failure::bad_input)?;
         let m = &s.model;
+        let points = match &s.sweep {
+            Some(sweep) => format!(
+                ", a sweep of {} points over {}",
+                sweep.points.len(),
+                sweep.design.parameters.join(", ")
+            ),
+            None => String::new(),
+        };
         println!(
-            "OK {} ({}: {} strategies, {} agents, {} months × {} replications)",
+            "OK {} ({}: {} strategies, {} agents, {} months × {} replications{points})",
             s.origin,
             s.file.name,
             m.strategies.len(),

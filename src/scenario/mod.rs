@@ -212,11 +212,15 @@ fn sweep_points(loaded: &Loaded, section: &sweep::SweepSection) -> Result<Sweep,
         ScenarioError {
             origin: layers[layer].origin.clone(),
             line_column: offset.map(|o| line_column(text, o)),
-            path: Some(match parameter {
-                Some(p) if section.parameters.contains_key(p) => format!("sweep.parameters.{p:?}"),
-                Some(p) => format!("sweep: {p}"),
-                None => "sweep".to_string(),
-            }),
+            path: match parameter {
+                Some(p) if section.parameters.contains_key(p) => {
+                    Some(format!("sweep.parameters.{p:?}"))
+                }
+                Some(p) => Some(format!("sweep: {p}")),
+                // The message names its key (`sweep.points is missing`).
+                None if message.starts_with("sweep") => None,
+                None => Some("sweep".to_string()),
+            },
             message,
             inherited: Inherited::boxed(extended_by(layers, layer), None),
         }

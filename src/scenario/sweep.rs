@@ -546,10 +546,13 @@ impl ScenarioFile {
             Share::Of(x) => {
                 for (i, s) in self.strategies.iter_mut().enumerate() {
                     s.agents = None;
+                    // Rounded to 12 decimals, so that 0.05 reads as 0.05 (the shares must
+                    // add up to 1 within 1e-9).
+                    let rest = |w: f64| (w / others * (1.0 - x) * 1e12).round() / 1e12;
                     s.share = Some(if i == me {
                         x
                     } else if others > 0.0 {
-                        weights[i] / others * (1.0 - x)
+                        rest(weights[i])
                     } else {
                         0.0
                     });
