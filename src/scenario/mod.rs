@@ -48,6 +48,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "second-price-boost",
         include_str!("../../scenarios/second-price-boost.toml"),
     ),
+    (
+        "everyone-automates",
+        include_str!("../../scenarios/everyone-automates.toml"),
+    ),
 ];
 
 /// How many `extends` links a scenario may follow (a guard against cycles).
