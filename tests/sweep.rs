@@ -438,3 +438,20 @@ fn commands_of_one_run_refuse_a_sweep_and_point_to_its_points() {
             "a sweep of 4 points over connects.price_usd, boost.pricing",
         ));
 }
+
+#[test]
+fn the_studies_behind_the_readme_validate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/studies");
+    let mut studies: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    studies.sort();
+    assert!(studies.len() >= 3, "{studies:?}");
+    connectsim()
+        .arg("validate")
+        .args(&studies)
+        .assert()
+        .success();
+}
