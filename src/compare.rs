@@ -44,11 +44,22 @@ use crate::charts::{
     Unit, Zero,
 };
 use crate::present::{self, format_difference, strategy_metric};
-use crate::results::{METRICS, RunData, StrategyTotals, files, strategy_totals};
+use crate::results::{METRICS, RunData, StrategyTotals, files, market_metrics, strategy_totals};
 use crate::stats::{MeanCi, mean_ci, welch_difference};
 
 /// The metrics compared, by their `summary.csv` names.
 pub const COMPARED_METRICS: [&str; 2] = ["roi", "cost_per_hire_usd"];
+
+/// The market's metrics compared, by their `market_summary.csv` names; their rows have an
+/// empty `strategy`.
+pub const COMPARED_MARKET_METRICS: [&str; 3] = [
+    "proposals_per_post",
+    "hire_share_of_posts",
+    "platform_usd_per_month",
+];
+
+/// What a row of the market is about, in place of a strategy.
+const MARKET: &str = "";
 
 /// A row of `comparison.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,11 +109,28 @@ struct Compared<'a> {
     /// `population.agents` of the resolved scenario.
     agents: Option<i64>,
     totals: BTreeMap<(u32, String), StrategyTotals>,
+    /// The market's metrics, by replication.
+    market: BTreeMap<u32, Vec<(&'static str, Option<f64>)>>,
 }
 
 impl Compared<'_> {
-    /// The replication values of `metric` for `strategy`, by replication index.
+    /// The replication values of `metric` for `strategy` (or the market's, for
+    /// [`MARKET`]), by replication index.
     fn values(&self, strategy: &str, metric: &str) -> BTreeMap<u32, Option<f64>> {
+        if strategy == MARKET {
+            return self
+                .market
+                .iter()
+                .map(|(rep, metrics)| {
+                    let value = metrics
+                        .iter()
+                        .find(|(name, _)| *name == metric)
+                        .and_then(|(_, v)| *v)
+                        .filter(|v| v.is_finite());
+                    (*rep, value)
+                })
+                .collect();
+        }
         let f = METRICS
             .iter()
             .find(|(name, _)| *name == metric)
@@ -153,6 +181,7 @@ pub fn compare(runs: &[RunData], out_dir: &Path) -> Result<Vec<PathBuf>, Compare
                 months,
                 agents: population(&data.resolved_scenario),
                 totals: strategy_totals(&data.strategy_monthly),
+                market: market_metrics(&data.market_monthly),
             })
         })
         .collect::<Result<Vec<_>, CompareError>>()?;
@@ -346,8 +375,15 @@ fn comparison_rows(runs: &[Compared]) -> Vec<ComparisonRow> {
             }
         }
     }
+    for run in runs {
+        for metric in COMPARED_MARKET_METRICS {
+            let values: Vec<f64> = run.values(MARKET, metric).into_values().flatten().collect();
+            rows.push(row(&run.label, None, MARKET, metric, &values));
+        }
+    }
     for (i, base) in runs.iter().enumerate() {
         for other in &runs[i + 1..] {
+            rows.extend(market_differences(base, other));
             if unpairable(base, other).is_some() {
                 let strategies: Vec<&str> = base
                     .strategies()
@@ -393,6 +429,34 @@ fn comparison_rows(runs: &[Compared]) -> Vec<ComparisonRow> {
     rows
 }
 
+/// The market's rows of `other − base`: paired replication by replication when the runs
+/// pair, else the difference of the means with a Welch interval.
+fn market_differences(base: &Compared, other: &Compared) -> Vec<ComparisonRow> {
+    COMPARED_MARKET_METRICS
+        .iter()
+        .map(|metric| {
+            let (of_base, of_other) = (base.values(MARKET, metric), other.values(MARKET, metric));
+            if unpairable(base, other).is_some() {
+                let flat = |v: &BTreeMap<u32, Option<f64>>| -> Vec<f64> {
+                    v.values().flatten().copied().collect()
+                };
+                return unpaired_row(
+                    &other.label,
+                    &base.label,
+                    MARKET,
+                    metric,
+                    (&flat(&of_other), &flat(&of_base)),
+                );
+            }
+            let diffs: Vec<f64> = of_other
+                .iter()
+                .filter_map(|(rep, v)| Some((*v)? - (*of_base.get(rep)?)?))
+                .collect();
+            row(&other.label, Some(&base.label), MARKET, metric, &diffs)
+        })
+        .collect()
+}
+
 /// `comparison.csv`'s bytes.
 fn to_csv(rows: &[ComparisonRow]) -> Result<Vec<u8>, CompareError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -409,7 +473,7 @@ fn to_csv(rows: &[ComparisonRow]) -> Result<Vec<u8>, CompareError> {
 /// A metric's value for a reader (see `present`): a run's own in its unit, a paired
 /// difference in percentage points (ROI) or signed in the unit.
 fn format_value(metric: &str, v: f64, difference: bool) -> String {
-    let unit = strategy_metric(metric).map_or(present::Unit::Count, |m| m.unit);
+    let unit = unit_of(metric);
     if difference {
         format_difference(unit, v)
     } else {
@@ -424,7 +488,7 @@ fn format_cell(row: &ComparisonRow) -> String {
         return "–".to_string();
     };
     let mean = format_value(&row.metric, mean, difference);
-    let unit = strategy_metric(&row.metric).map_or(present::Unit::Count, |m| m.unit);
+    let unit = unit_of(&row.metric);
     let interval = if difference {
         present::format_difference_interval(unit, row.ci_low, row.ci_high)
     } else {
@@ -434,6 +498,13 @@ fn format_cell(row: &ComparisonRow) -> String {
         Some(interval) => format!("{mean} {interval}"),
         None => mean,
     }
+}
+
+/// A compared metric's unit: a strategy's, or the market's.
+fn unit_of(metric: &str) -> present::Unit {
+    strategy_metric(metric)
+        .or_else(|| present::market_metric(metric))
+        .map_or(present::Unit::Count, |m| m.unit)
 }
 
 /// A metric's heading in `comparison.md`.
@@ -496,6 +567,25 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
             let _ = writeln!(md, "| {strategy} | {} |", cells.join(" | "));
         }
     }
+    md.push_str("\n## The market\n\n");
+    let _ = writeln!(md, "| metric | {} |", labels.join(" | "));
+    let _ = writeln!(md, "| --- |{}", " --- |".repeat(labels.len()));
+    for metric in COMPARED_MARKET_METRICS {
+        let cells: Vec<String> = labels
+            .iter()
+            .map(|label| {
+                rows.iter()
+                    .find(|r| {
+                        r.baseline.is_none()
+                            && r.run == *label
+                            && r.strategy == MARKET
+                            && r.metric == metric
+                    })
+                    .map_or("–".to_string(), format_cell)
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", market_title(metric), cells.join(" | "));
+    }
     if runs.len() > 1 {
         md.push_str("\n## Differences\n");
     }
@@ -554,9 +644,27 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
                 let cell = |r: Option<&ComparisonRow>| r.map_or("–".to_string(), format_cell);
                 let _ = writeln!(md, "| {strategy} | {} | {} | {n} |", cell(roi), cell(cost));
             }
+            let _ = writeln!(md, "\n| the market | difference | {count} |");
+            md.push_str("| --- | --- | --- |\n");
+            for metric in COMPARED_MARKET_METRICS {
+                let found = rows.iter().find(|r| {
+                    r.baseline.as_deref() == Some(base.label.as_str())
+                        && r.run == other.label
+                        && r.strategy == MARKET
+                        && r.metric == metric
+                });
+                let n = found.map_or(0, |r| r.replications);
+                let cell = found.map_or("–".to_string(), format_cell);
+                let _ = writeln!(md, "| {} | {cell} | {n} |", market_title(metric));
+            }
         }
     }
     md
+}
+
+/// A market metric's name in words (`present`'s label).
+fn market_title(metric: &str) -> &str {
+    present::market_metric(metric).map_or(metric, |m| m.label)
 }
 
 /// The comparison chart: one panel per strategy, one line per run.
@@ -734,6 +842,7 @@ mod tests {
                 months: Some(24),
                 agents: Some(5000),
                 totals: BTreeMap::new(),
+                market: BTreeMap::new(),
             })
             .collect();
         let rows = vec![
@@ -781,6 +890,7 @@ mod tests {
             months: Some(months),
             agents: Some(agents),
             totals,
+            market: BTreeMap::new(),
         }
     }
 
