@@ -30,8 +30,20 @@ pub use validate::validate;
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
     (
+        "upwork-2015",
+        include_str!("../../scenarios/upwork-2015.toml"),
+    ),
+    (
+        "upwork-2019",
+        include_str!("../../scenarios/upwork-2019.toml"),
+    ),
+    (
         "upwork-2021",
         include_str!("../../scenarios/upwork-2021.toml"),
+    ),
+    (
+        "upwork-2023",
+        include_str!("../../scenarios/upwork-2023.toml"),
     ),
     ("smoke", include_str!("../../scenarios/smoke.toml")),
     (
@@ -352,7 +364,16 @@ fn load_layers(first: Layer, dir: Option<PathBuf>) -> Result<Loaded, ScenarioErr
                 format!("more than {MAX_EXTENDS_DEPTH} levels of `extends` (is there a cycle?)"),
             ));
         }
-        let (origin, text, dir) = read_source(&base, base_dir.as_deref()).map_err(|e| {
+        // An embedded scenario's base is embedded too: it never depends on the working
+        // directory's files.
+        let within = layers
+            .last()
+            .is_some_and(|l| l.origin.starts_with("embedded:"));
+        let source = match embedded(&base) {
+            Some(text) if within => Ok((format!("embedded:{base}"), text.to_string(), None)),
+            _ => read_source(&base, base_dir.as_deref()),
+        };
+        let (origin, text, dir) = source.map_err(|e| {
             let top = layers.last().map(|l| l.origin.clone()).unwrap_or_default();
             ScenarioError {
                 origin: top,
@@ -401,7 +422,8 @@ fn read_source(
         Some(dir) => dir.join(arg),
         None => PathBuf::from(arg),
     };
-    if !path.exists()
+    // A directory of that name (a run's output, say) does not hide an embedded scenario.
+    if !path.is_file()
         && let Some(text) = embedded(arg)
     {
         return Ok((format!("embedded:{arg}"), text.to_string(), None));
