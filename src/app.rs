@@ -19,7 +19,7 @@ use crate::bench;
 use crate::calibration::{
     CalibrationRow, TARGETS, calibration_rows, experiment_files, interval_text, range_text,
 };
-use crate::charts::CHARTS;
+use crate::charts::{CHARTS, SWEEP_CHARTS};
 use crate::checkpoint::{CheckpointError, Identity, Partial, Resumed};
 use crate::cli::{CalibrateArgs, Cli, Command, RunArgs, TuneArgs};
 use crate::estimate::{Estimate, MIB, machine_memory_bytes, peak_memory_mib};
@@ -31,12 +31,15 @@ use crate::present::{ROI_NOTE, Unit, format_difference, format_interval, format_
 use crate::report::REPORT;
 use crate::results::{
     CheckedRun, Rows, RunData, baseline_of, files, ranked_by_roi, read_checked, read_run_dir,
-    summarize,
+    summarize, summarize_market,
 };
 use crate::runner::{Job, Ran, Shard, run_interruptible, run_replications};
 use crate::scenario::{self, Design, EMBEDDED, Model, Scenario, ScenarioFile, Sweep};
 use crate::sim::Watch;
-use crate::sweep::{self, PointInfo, SweepInfo, paired_differences, point_dir, with_point_columns};
+use crate::sweep::{
+    self, PointData, PointInfo, SweepData, SweepInfo, paired_differences, point_dir,
+    with_point_columns,
+};
 use crate::tune::{self, KNOBS};
 
 /// The commit this binary was built from (see `build.rs`).
@@ -965,8 +968,8 @@ fn write_sweep(
     write_sweep_top(dir, simulated, top, agents, no_plots)
 }
 
-/// Writes the top of a sweep's directory from its points' rows and manifests, and seals it
-/// with the sweep's manifest.
+/// Writes the top of a sweep's directory from its points' rows and manifests (the charts
+/// and the report too, unless `no_plots`), and seals it with the sweep's manifest.
 fn write_sweep_top(
     dir: &Path,
     simulated: &Simulated,
@@ -978,47 +981,78 @@ fn write_sweep_top(
         .sweep
         .as_ref()
         .ok_or_else(|| Failure::failed(anyhow!("not a sweep")))?;
-    let files = sweep_files(simulated, info, agents).map_err(Failure::failed)?;
+    let data = sweep_data(simulated, top, info);
+    let files = sweep_files(simulated, &data, agents).map_err(Failure::failed)?;
     write_files(dir, &files)
         .with_context(|| format!("cannot write the results to {}", dir.display()))
         .map_err(Failure::failed)?;
-    let _ = no_plots;
+    if !no_plots {
+        crate::charts::draw_sweep(&data, dir)
+            .with_context(|| format!("cannot draw the charts in {}", dir.display()))
+            .map_err(Failure::failed)?;
+        let value = serde_json::to_value(top).map_err(Failure::failed)?;
+        crate::report::write_sweep_report(&data, &value, dir)
+            .with_context(|| format!("cannot write the report in {}", dir.display()))
+            .map_err(Failure::failed)?;
+    }
     seal(dir, top)
         .with_context(|| format!("cannot write the manifest in {}", dir.display()))
         .map_err(Failure::failed)?;
     Ok(())
 }
 
+/// Each point's summaries and paired differences from the baseline point.
+fn sweep_data(simulated: &Simulated, top: &Manifest, info: &SweepInfo) -> SweepData {
+    let (base_rows, base_manifest) = &simulated[info.baseline_point as usize];
+    let points = simulated
+        .iter()
+        .map(|(rows, manifest)| {
+            let scenario = &manifest.scenario;
+            let (paired, market_paired) = paired_differences(
+                (&rows.strategy_monthly, &rows.market_monthly),
+                (&base_rows.strategy_monthly, &base_rows.market_monthly),
+                info.baseline_point,
+                (scenario.price_usd, base_manifest.scenario.price_usd),
+            );
+            PointData {
+                summary: summarize(
+                    &rows.strategy_monthly,
+                    scenario.price_usd,
+                    scenario.baseline.as_deref(),
+                ),
+                market: summarize_market(&rows.market_monthly),
+                paired,
+                market_paired,
+            }
+        })
+        .collect();
+    SweepData {
+        name: top.scenario.name.clone(),
+        info: info.clone(),
+        replications: top.replications_run.len() as u32,
+        points,
+    }
+}
+
 /// The files at the top of a sweep's directory, as (name, bytes).
 fn sweep_files(
     simulated: &Simulated,
-    info: &SweepInfo,
+    data: &SweepData,
     agents: bool,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, csv::Error> {
-    let parameters = &info.parameters;
+    let info = &data.info;
     let mut per_point: Vec<Vec<(&'static str, Vec<u8>)>> = Vec::new();
-    let (base_rows, base_manifest) = &simulated[info.baseline_point as usize];
-    for (rows, manifest) in simulated {
+    for ((rows, _), point) in simulated.iter().zip(&data.points) {
         let mut files = data_files(rows, agents)?;
-        files.extend(summary_files(rows, &manifest.scenario)?);
-        let (strategies, market) = paired_differences(
-            (&rows.strategy_monthly, &rows.market_monthly),
-            (&base_rows.strategy_monthly, &base_rows.market_monthly),
-            info.baseline_point,
-            (
-                manifest.scenario.price_usd,
-                base_manifest.scenario.price_usd,
-            ),
-        );
-        files.push((sweep::files::PAIRED, csv_bytes(&strategies)?));
-        files.push((sweep::files::MARKET_PAIRED, csv_bytes(&market)?));
+        files.push((sweep::files::SUMMARY, csv_bytes(&point.summary)?));
+        files.push((sweep::files::MARKET_SUMMARY, csv_bytes(&point.market)?));
+        files.push((sweep::files::PAIRED, csv_bytes(&point.paired)?));
+        files.push((
+            sweep::files::MARKET_PAIRED,
+            csv_bytes(&point.market_paired)?,
+        ));
         per_point.push(files);
     }
-    let renamed = |name: &'static str| match name {
-        files::SUMMARY => sweep::files::SUMMARY,
-        files::MARKET_SUMMARY => sweep::files::MARKET_SUMMARY,
-        other => other,
-    };
     let mut out = Vec::new();
     for (k, (name, _)) in per_point[0].iter().enumerate() {
         let parts: Vec<(&PointInfo, &[u8])> = info
@@ -1027,10 +1061,10 @@ fn sweep_files(
             .zip(&per_point)
             .map(|(point, files)| (point, files[k].1.as_slice()))
             .collect();
-        out.push((renamed(name), with_point_columns(parameters, &parts)?));
+        out.push((*name, with_point_columns(&info.parameters, &parts)?));
     }
     let design = Design {
-        parameters: parameters.clone(),
+        parameters: info.parameters.clone(),
         points: info.points.iter().map(|p| p.values.clone()).collect(),
     };
     out.push((sweep::files::DESIGN, design.to_csv()));
@@ -1043,7 +1077,7 @@ fn redrawn(path: &str) -> bool {
     path == files::SUMMARY
         || path == files::MARKET_SUMMARY
         || path == REPORT
-        || CHARTS.iter().any(|c| {
+        || CHARTS.iter().chain(&SWEEP_CHARTS).any(|c| {
             path.strip_prefix(c)
                 .is_some_and(|ext| ext == ".png" || ext == ".svg")
         })

@@ -720,11 +720,12 @@ fn roi_chart(runs: &[Compared]) -> LinePanels {
              replications; shaded: its 95% confidence interval.\n{}; dashed: break even.",
             present::ROI_BRIEF
         ),
-        months: runs
-            .iter()
-            .map(|r| charts::month_count(r.data))
-            .max()
-            .unwrap_or(0),
+        x: charts::XAxis::Months(
+            runs.iter()
+                .map(|r| charts::month_count(r.data))
+                .max()
+                .unwrap_or(0),
+        ),
         panels,
         columns,
         key: charts::Key::Legend("run".to_string(), entries),

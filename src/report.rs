@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::atomic::{WriteError, write_file_atomically};
 use crate::calibration::{CalibrationRow, interval_text, range_text, run_calibration_rows};
-use crate::charts::CHARTS;
+use crate::charts::{CHARTS, SWEEP_CHARTS};
 use crate::present::{
     MARKET_METRICS, MetricInfo, ROI_NOTE, STRATEGY_METRICS, Unit, format_difference,
     format_difference_interval, format_interval, format_option, grouped, market_metric,
@@ -22,6 +22,7 @@ use crate::present::{
 use crate::results::{
     MarketSummaryRow, RunData, RunDirError, SummaryRow, baseline_of, files, ranked_by_roi, read_csv,
 };
+use crate::sweep::SweepData;
 
 /// The report's file name.
 pub const REPORT: &str = "report.html";
@@ -62,23 +63,227 @@ pub fn write_report(
     } else {
         Calibration::RunAlone(run_calibration_rows(data))
     };
-    let mut charts = Vec::new();
-    for name in CHARTS {
-        let path = out_dir.join(format!("{name}.svg"));
-        let svg = if path.exists() {
-            Some(
-                std::fs::read_to_string(&path).map_err(|source| ReportError::Chart {
-                    path: path.clone(),
-                    source,
-                })?,
-            )
-        } else {
-            None
-        };
-        charts.push((name, svg));
-    }
+    let charts = read_charts(&CHARTS, out_dir)?;
     let path = out_dir.join(REPORT);
     let html = render(data, manifest, &market, &calibration, &charts);
+    write_file_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}
+
+/// Each chart of `names` with its SVG text, if `out_dir` has it.
+fn read_charts<'a>(
+    names: &[&'a str],
+    out_dir: &Path,
+) -> Result<Vec<(&'a str, Option<String>)>, ReportError> {
+    names
+        .iter()
+        .map(|name| {
+            let path = out_dir.join(format!("{name}.svg"));
+            let svg = if path.exists() {
+                Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|source| ReportError::Chart { path, source })?,
+                )
+            } else {
+                None
+            };
+            Ok((*name, svg))
+        })
+        .collect()
+}
+
+/// The sections of a sweep's report, in order: (anchor, title).
+const SWEEP_SECTIONS: [(&str, &str); 6] = [
+    ("design", "The design"),
+    ("paired", "Each point against the baseline point"),
+    ("points", "ROI at every point"),
+    ("charts", "Charts"),
+    ("run", "The run"),
+    ("definitions", "Definitions"),
+];
+
+/// What each sweep chart answers.
+const SWEEP_CAPTIONS: [(&str, &str); 5] = [
+    (
+        "sweep_roi",
+        "How does each strategy's ROI move with the parameter? One line per strategy, named at \
+         its right end, with its 95% band; the dashed line is break even.",
+    ),
+    (
+        "sweep_cost_per_hire",
+        "What does a hire cost each strategy along the parameter? Connects and plan spending \
+         per hire, with the 95% band.",
+    ),
+    (
+        "sweep_market",
+        "What does the parameter do to the market? Proposals per post, the share of posts \
+         ending in a hire, and the platform's revenue per month, with 95% bands.",
+    ),
+    (
+        "sweep_heatmap",
+        "Where in the two parameters does each strategy do best? One panel per strategy, one \
+         cell per point, its mean ROI written in it, on one colour scale for every panel.",
+    ),
+    (
+        "sweep_paired",
+        "Which points differ from the baseline point, and for whom? Each point's ROI minus the \
+         baseline point's, per strategy, paired replication by replication, with the 95% \
+         interval; where a whisker clears 0 the difference is more than noise.",
+    ),
+];
+
+/// Writes `<out_dir>/report.html` for the sweep `data` with its `manifest` (the sweep's),
+/// inlining the sweep charts found in `out_dir`; returns its path.
+pub fn write_sweep_report(
+    data: &SweepData,
+    manifest: &serde_json::Value,
+    out_dir: &Path,
+) -> Result<PathBuf, ReportError> {
+    let charts = read_charts(&SWEEP_CHARTS, out_dir)?;
+    let n = data.points.len();
+    let heading = |anchor: &str| numbered(&SWEEP_SECTIONS, anchor);
+    let mut html = page_start(
+        manifest,
+        &format!(" (a sweep of {n} points)"),
+        &SWEEP_SECTIONS,
+    );
+    let parameters: Vec<String> = data
+        .info
+        .parameters
+        .iter()
+        .map(|p| format!("<th class=\"text\"><code>{}</code></th>", escape(p)))
+        .collect();
+    // The design.
+    html.push_str(&heading("design"));
+    let _ = writeln!(
+        html,
+        "<p>{n} points, each run with the same {} replications (the same seed, so replication \
+         k of every point sees the same posts, clients and agents: the points are paired). \
+         Point {} is the baseline point. Each point's own run directory is under \
+         <code>points/</code>.</p>\n<table>\n<thead><tr><th>point</th>{}<th \
+         class=\"text\">directory</th></tr></thead>\n<tbody>",
+        data.replications,
+        data.info.baseline_point,
+        parameters.join("")
+    );
+    for point in &data.info.points {
+        let values: Vec<String> = point
+            .values
+            .iter()
+            .map(|v| format!("<td>{}</td>", escape(&v.to_string())))
+            .collect();
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td>{}<td class=\"text\"><a href=\"{dir}/\">{dir}</a></td></tr>",
+            point.point,
+            values.join(""),
+            dir = escape(&point.dir)
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    // The paired differences.
+    let strategies = data.strategies();
+    let total = data.replications;
+    html.push_str(&heading("paired"));
+    let _ = writeln!(
+        html,
+        "<p>Each strategy's ROI at each point minus its ROI at point {} in the same \
+         replication, averaged, with the paired 95% interval. {}</p>\n<table>\n<thead><tr>\
+         <th>point</th><th class=\"text\">strategy</th><th>ROI</th><th>ROI − baseline \
+         point</th><th>replications</th></tr></thead>\n<tbody>",
+        data.info.baseline_point,
+        escape(ROI_NOTE)
+    );
+    for (i, point) in data.points.iter().enumerate() {
+        for strategy in &strategies {
+            let roi = point
+                .summary
+                .iter()
+                .find(|r| r.strategy == *strategy && r.metric == "roi");
+            let difference = point
+                .paired
+                .iter()
+                .find(|r| r.strategy == *strategy && r.metric == "roi");
+            let n = difference.map_or(0, |d| d.replications);
+            let own = roi.map_or_else(
+                || "<td>–</td>".to_string(),
+                |r| {
+                    cell(
+                        Unit::Roi,
+                        r.mean,
+                        (r.ci_low, r.ci_high),
+                        Count {
+                            n: r.replications,
+                            total,
+                        },
+                    )
+                },
+            );
+            let paired = difference.and_then(|d| d.mean).map_or_else(
+                || "<td>–</td>".to_string(),
+                |mean| {
+                    let interval = difference
+                        .and_then(|d| format_difference_interval(Unit::Roi, d.ci_low, d.ci_high));
+                    interval_cell(
+                        &format_difference(Unit::Roi, mean),
+                        interval.as_deref(),
+                        Count { n, total },
+                    )
+                },
+            );
+            let _ = writeln!(
+                html,
+                "<tr><td>{i}</td><td class=\"text\">{}</td>{own}{paired}<td>{n}</td></tr>",
+                escape(strategy)
+            );
+        }
+    }
+    html.push_str("</tbody>\n</table>\n");
+    // ROI at every point, strategies × points.
+    html.push_str(&heading("points"));
+    html.push_str("<table>\n<thead><tr><th class=\"text\">strategy</th>");
+    for i in 0..n {
+        let _ = write!(html, "<th>point {i}</th>");
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for strategy in &strategies {
+        let _ = write!(html, "<tr><td class=\"text\">{}</td>", escape(strategy));
+        for r in data.strategy_metric(strategy, "roi") {
+            html.push_str(&r.map_or_else(
+                || "<td>–</td>".to_string(),
+                |r| {
+                    cell(
+                        Unit::Roi,
+                        r.mean,
+                        (r.ci_low, r.ci_high),
+                        Count {
+                            n: r.replications,
+                            total,
+                        },
+                    )
+                },
+            ));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>\n");
+    html.push_str(&heading("charts"));
+    if charts.iter().all(|(_, svg)| svg.is_none()) {
+        html.push_str(
+            "<p class=\"note\">No chart: <code>connectsim plot</code> on the sweep directory \
+             draws them.</p>\n",
+        );
+    } else {
+        let drawn: Vec<(&str, Option<String>)> = charts
+            .into_iter()
+            .filter(|(_, svg)| svg.is_some())
+            .collect();
+        html.push_str(&figures(&drawn, &SWEEP_CAPTIONS));
+    }
+    html.push_str(&manifest_table(manifest, heading("run")));
+    html.push_str(&definitions(heading("definitions")));
+    html.push_str("</body>\n</html>\n");
+    let path = out_dir.join(REPORT);
     write_file_atomically(&path, html.as_bytes())?;
     Ok(path)
 }
@@ -169,7 +374,26 @@ fn render(
     calibration: &Calibration,
     charts: &[(&str, Option<String>)],
 ) -> String {
-    let name = escape(&data.scenario);
+    let replications = manifest["replications_run"].as_array().map_or(0, Vec::len);
+    let mut html = page_start(manifest, "", &SECTIONS);
+    let total = replications as u32;
+    let baseline = manifest["scenario"]["baseline"].as_str();
+    html.push_str(&findings(&data.summary, baseline, total));
+    html.push_str(&calibration_table(calibration));
+    html.push_str(&summary_table(&data.summary, total));
+    html.push_str(&market_table(market, total));
+    html.push_str(&charts_section(charts));
+    html.push_str(&manifest_table(manifest, heading("run")));
+    html.push_str(&definitions(heading("definitions")));
+    html.push_str("</body>\n</html>\n");
+    html
+}
+
+/// The page up to its first section: the head, the title (scenario, `what` after its name:
+/// "" or " (a sweep of 4 points)"), the run's line (replications, months, seed, date,
+/// version, commit, the file's SHA-256) and the contents of `sections`.
+fn page_start(manifest: &serde_json::Value, what: &str, sections: &[(&str, &str)]) -> String {
+    let name = escape(manifest["scenario"]["name"].as_str().unwrap_or("unknown"));
     let text = |key: &str| escape(manifest[key].as_str().unwrap_or("unknown"));
     let date = manifest["finished_utc"]
         .as_str()
@@ -183,10 +407,11 @@ fn render(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>connectsim report: {name}, {date}</title>\n<style>{STYLE}</style>\n</head>\n\
-         <body>\n<header>\n<h1>connectsim report: the scenario <i>{name}</i></h1>\n\
+         <body>\n<header>\n<h1>connectsim report: the scenario <i>{name}</i>{what}</h1>\n\
          <p class=\"meta\">{replications} replications × {months} months, seed {seed} · \
          finished {date} · connectsim {version}, commit <code>{commit}</code> · scenario \
          file SHA-256 <code>{sha}</code></p>\n</header>\n",
+        what = escape(what),
         months = manifest["months"],
         seed = manifest["seed"],
         version = text("connectsim_version"),
@@ -194,30 +419,25 @@ fn render(
         sha = escape(manifest["scenario"]["sha256"].as_str().unwrap_or("unknown")),
     );
     html.push_str("<nav>\n<h2>Contents</h2>\n<ol>\n");
-    for (anchor, title) in SECTIONS {
+    for (anchor, title) in sections {
         let _ = writeln!(html, "<li><a href=\"#{anchor}\">{title}</a></li>");
     }
     html.push_str("</ol>\n</nav>\n");
-    let total = replications as u32;
-    let baseline = manifest["scenario"]["baseline"].as_str();
-    html.push_str(&findings(&data.summary, baseline, total));
-    html.push_str(&calibration_table(calibration));
-    html.push_str(&summary_table(&data.summary, total));
-    html.push_str(&market_table(market, total));
-    html.push_str(&charts_section(charts));
-    html.push_str(&manifest_table(manifest));
-    html.push_str(&definitions());
-    html.push_str("</body>\n</html>\n");
     html
 }
 
 /// A section's heading, numbered by its place in [`SECTIONS`].
 fn heading(anchor: &str) -> String {
-    let (i, (_, title)) = SECTIONS
+    numbered(&SECTIONS, anchor)
+}
+
+/// A section's heading, numbered by its place in `sections`.
+fn numbered(sections: &[(&str, &str)], anchor: &str) -> String {
+    let (i, (_, title)) = sections
         .iter()
         .enumerate()
         .find(|(_, (a, _))| *a == anchor)
-        .expect("a section of SECTIONS");
+        .expect("a section of the report");
     format!("<h2 id=\"{anchor}\">{}. {title}</h2>\n", i + 1)
 }
 
@@ -527,9 +747,14 @@ fn market_table(market: &[MarketSummaryRow], total: u32) -> String {
 
 /// Every chart with its caption, its SVG inlined.
 fn charts_section(charts: &[(&str, Option<String>)]) -> String {
-    let mut html = heading("charts");
+    heading("charts") + &figures(charts, &CAPTIONS)
+}
+
+/// Each chart of `charts` with its caption from `captions`, its SVG inlined.
+fn figures(charts: &[(&str, Option<String>)], captions: &[(&str, &str)]) -> String {
+    let mut html = String::new();
     for (chart, svg) in charts {
-        let caption = CAPTIONS
+        let caption = captions
             .iter()
             .find(|(name, _)| name == chart)
             .map_or("", |(_, caption)| caption);
@@ -556,9 +781,9 @@ fn charts_section(charts: &[(&str, Option<String>)]) -> String {
     html
 }
 
-/// Every metric's definition, the target of the metric names' links.
-fn definitions() -> String {
-    let mut html = heading("definitions");
+/// Every metric's definition, the target of the metric names' links, under `heading`.
+fn definitions(heading: String) -> String {
+    let mut html = heading;
     let _ = writeln!(html, "<p>{}</p>", escape(ROI_NOTE));
     for (prefix, title, metrics) in [
         (
@@ -594,8 +819,9 @@ fn svg_element(svg: &str) -> &str {
 }
 
 /// The manifest's scalar fields (and the scenario's, but its name and hash, which the
-/// heading shows) as a table; multi-line texts (the resolved scenario) folded below it.
-fn manifest_table(manifest: &serde_json::Value) -> String {
+/// heading shows) as a table under `heading`; multi-line texts (the resolved scenario)
+/// folded below it.
+fn manifest_table(manifest: &serde_json::Value, heading: String) -> String {
     let mut fields: Vec<(String, &serde_json::Value)> = Vec::new();
     if let Some(top) = manifest.as_object() {
         fields.extend(top.iter().map(|(k, v)| (k.clone(), v)));
@@ -610,7 +836,7 @@ fn manifest_table(manifest: &serde_json::Value) -> String {
             );
         }
     }
-    let mut table = heading("run");
+    let mut table = heading;
     table.push_str("<table>\n");
     let mut texts = String::new();
     for (key, value) in fields {

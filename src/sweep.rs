@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::results::{METRICS, MarketMonthRow, StrategyMonthRow, market_metrics, strategy_totals};
+use crate::results::{
+    METRICS, MarketMonthRow, MarketSummaryRow, StrategyMonthRow, SummaryRow, market_metrics,
+    strategy_totals,
+};
 use crate::scenario::SweepValue;
 use crate::stats::mean_ci;
 
@@ -161,6 +164,85 @@ pub fn paired_differences(
         .map(|(name, differences)| row("", name, differences))
         .collect();
     (strategies, market)
+}
+
+/// A sweep as its charts and report read it: per point, its summaries and its paired
+/// differences from the baseline point.
+#[derive(Debug, Clone)]
+pub struct SweepData {
+    /// The scenario's name.
+    pub name: String,
+    pub info: SweepInfo,
+    /// Replications of every point.
+    pub replications: u32,
+    /// In point order.
+    pub points: Vec<PointData>,
+}
+
+/// One point's numbers ([`SweepData`]).
+#[derive(Debug, Clone, Default)]
+pub struct PointData {
+    pub summary: Vec<SummaryRow>,
+    pub market: Vec<MarketSummaryRow>,
+    pub paired: Vec<PairedRow>,
+    pub market_paired: Vec<PairedRow>,
+}
+
+impl SweepData {
+    /// The value of a strategy's `metric` at each point (mean, 95% interval).
+    pub fn strategy_metric(&self, strategy: &str, metric: &str) -> Vec<Option<&SummaryRow>> {
+        self.points
+            .iter()
+            .map(|p| {
+                p.summary
+                    .iter()
+                    .find(|r| r.strategy == strategy && r.metric == metric)
+            })
+            .collect()
+    }
+
+    /// The market's `metric` at each point.
+    pub fn market_metric(&self, metric: &str) -> Vec<Option<&MarketSummaryRow>> {
+        self.points
+            .iter()
+            .map(|p| p.market.iter().find(|r| r.metric == metric))
+            .collect()
+    }
+
+    /// The strategies, by name.
+    pub fn strategies(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .points
+            .iter()
+            .flat_map(|p| p.summary.iter().map(|r| r.strategy.clone()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The parameters whose value changes across the points (indices into
+    /// `info.parameters`).
+    pub fn varying(&self) -> Vec<usize> {
+        (0..self.info.parameters.len())
+            .filter(|&k| {
+                let first = self.info.points.first().map(|p| &p.values[k]);
+                self.info.points.iter().any(|p| Some(&p.values[k]) != first)
+            })
+            .collect()
+    }
+
+    /// A point's values as `path = value`, joined.
+    pub fn point_label(&self, point: usize) -> String {
+        let values = &self.info.points[point].values;
+        self.info
+            .parameters
+            .iter()
+            .zip(values)
+            .map(|(p, v)| format!("{p} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[cfg(test)]

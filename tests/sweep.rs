@@ -455,3 +455,60 @@ fn the_studies_behind_the_readme_validate() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_sweep_draws_its_charts_by_design_and_its_report_names_every_point() {
+    let tmp = tempdir();
+    let cases = [
+        (
+            "design = \"zip\"\n[sweep.parameters]\n\"connects.price_usd\" = [0.1, 0.15, 0.3]",
+            &[
+                "sweep_roi",
+                "sweep_cost_per_hire",
+                "sweep_market",
+                "sweep_paired",
+            ][..],
+            &["sweep_heatmap"][..],
+        ),
+        (
+            GRID,
+            &["sweep_heatmap", "sweep_paired"][..],
+            &["sweep_roi", "sweep_market"][..],
+        ),
+    ];
+    for (k, (sweep, drawn, not_drawn)) in cases.iter().enumerate() {
+        let scenario = sweep_file(tmp.path(), sweep);
+        let out = tmp.path().join(format!("out{k}"));
+        connectsim()
+            .args(["run", &scenario, "--quiet", "--replications", "3", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        for chart in *drawn {
+            for ext in ["png", "svg"] {
+                let path = out.join(format!("{chart}.{ext}"));
+                assert!(
+                    fs::metadata(&path).map(|m| m.len() > 1000).unwrap_or(false),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+        for chart in *not_drawn {
+            assert!(!out.join(format!("{chart}.png")).exists(), "{chart}");
+        }
+        let report = fs::read_to_string(out.join("report.html")).unwrap();
+        let points = manifest(&out)["sweep"]["points"].as_array().unwrap().len();
+        for p in 0..points {
+            assert!(report.contains(&format!("points/p{p:04}")), "point {p}");
+        }
+        assert!(report.contains("Each point against the baseline point"));
+        // plot redraws the same charts from the points alone.
+        let before = fs::read(out.join(format!("{}.svg", drawn[0]))).unwrap();
+        connectsim().arg("plot").arg(&out).assert().success();
+        assert_eq!(
+            before,
+            fs::read(out.join(format!("{}.svg", drawn[0]))).unwrap()
+        );
+    }
+}

@@ -20,7 +20,7 @@ use super::layout::{
     Axis, BandLine, SIZE, SeriesStyle, TICK_PX, Unit, Zero, centered_note, panel, reference_line,
     span, text_style, titled,
 };
-use super::lines::{LinePanel, draw_line_panel};
+use super::lines::{LinePanel, XAxis, draw_line_panel};
 use super::series::{by_month, mean_note, month_count, replication_count};
 use super::{Chart, DrawError};
 use crate::present::grouped;
@@ -306,7 +306,7 @@ impl Chart for BoostChart {
         let (top, bottom) = area.split_vertically(height * 50 / 100);
         self.draw_histogram(&top)?;
         for (cell, panel) in bottom.split_evenly((1, 3)).iter().zip(&self.competition) {
-            draw_line_panel(cell, panel, self.months, true)?;
+            draw_line_panel(cell, panel, &XAxis::Months(self.months), true)?;
         }
         Ok(())
     }

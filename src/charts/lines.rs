@@ -53,12 +53,58 @@ pub(crate) enum Key {
     Ends(Vec<LegendEntry>),
 }
 
+/// What the x axis of a chart of lines counts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum XAxis {
+    /// The months of a run, 0 to m − 1.
+    Months(u32),
+    /// A swept parameter: its description, and either its numeric range (`labels` empty)
+    /// or the labels of its values, drawn at x = 0, 1, … in order.
+    Parameter {
+        desc: String,
+        range: std::ops::Range<f64>,
+        labels: Vec<String>,
+    },
+}
+
+impl XAxis {
+    /// The axis of a panel `width` pixels wide.
+    fn axis(&self, width: u32) -> Axis<'static> {
+        match self {
+            XAxis::Months(months) => Axis::months(*months, width),
+            XAxis::Parameter {
+                desc,
+                range,
+                labels,
+            } if labels.is_empty() => {
+                let count = (width / 110).clamp(2, 8) as usize;
+                Axis::linear_across(range.clone(), count, desc, Unit::Number)
+            }
+            XAxis::Parameter { desc, labels, .. } => {
+                let labels = labels.clone();
+                let n = labels.len();
+                Axis {
+                    range: -0.5..n as f64 - 0.5,
+                    ticks: (0..n).map(|i| i as f64).collect(),
+                    desc: desc.clone(),
+                    label: Box::new(move |x: f64| {
+                        labels
+                            .get(x.round().max(0.0) as usize)
+                            .cloned()
+                            .unwrap_or_default()
+                    }),
+                }
+            }
+        }
+    }
+}
+
 /// A chart of [`LinePanel`]s in a grid, under one title, with one key on the right.
 #[derive(Debug, Clone)]
 pub(crate) struct LinePanels {
     pub title: String,
     pub subtitle: String,
-    pub months: u32,
+    pub x: XAxis,
     pub panels: Vec<LinePanel>,
     /// Panels per row.
     pub columns: usize,
@@ -87,7 +133,7 @@ impl Chart for LinePanels {
         for (k, (panel, cell)) in self.panels.iter().zip(cells).enumerate() {
             // "month" only under the lowest panel of each column.
             let lowest = k + columns >= self.panels.len();
-            let ends = draw_line_panel(&cell, panel, self.months, lowest)?;
+            let ends = draw_line_panel(&cell, panel, &self.x, lowest)?;
             if let (0, Some((column, entries))) = (k, &labels) {
                 draw_end_labels(column, entries, &ends)?;
             }
@@ -96,19 +142,19 @@ impl Chart for LinePanels {
     }
 }
 
-/// Draws one panel on `area`: axes (months on x, described if `month_desc`), the zero
+/// Draws one panel on `area`: axes (`x_axis` on x, described if `x_desc`), the zero
 /// line if asked, then the bands and lines. Returns where each line ends, in the
 /// backend's pixels (none for a line without points).
 pub(crate) fn draw_line_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     line_panel: &LinePanel,
-    months: u32,
-    month_desc: bool,
+    x_axis: &XAxis,
+    x_desc: bool,
 ) -> Result<Vec<Option<(i32, i32)>>, DrawError> {
     let range = span(line_panel.values(), line_panel.zero);
     let (width, height) = area.dim_in_pixel();
-    let mut x = Axis::months(months, width);
-    if !month_desc {
+    let mut x = x_axis.axis(width);
+    if !x_desc {
         x.desc.clear();
     }
     let y = Axis::linear(
@@ -187,7 +233,7 @@ pub(crate) fn roi(data: &RunData, strategies: &[String]) -> LinePanels {
              their ends, highest first",
             mean_note(replication_count(data))
         ),
-        months: month_count(data),
+        x: XAxis::Months(month_count(data)),
         panels: vec![LinePanel {
             caption: None,
             y_desc: "cumulative ROI (%)".to_string(),
@@ -257,7 +303,7 @@ pub(crate) fn balance(data: &RunData, strategies: &[String]) -> LinePanels {
              readable as large ones{spread}.\nHeld Connects (open boost bids) included; {}",
             mean_note(replication_count(data))
         ),
-        months: month_count(data),
+        x: XAxis::Months(month_count(data)),
         panels,
         columns,
         key: Key::None,
@@ -303,7 +349,7 @@ pub(crate) fn market(data: &RunData) -> LinePanels {
     LinePanels {
         title: format!("{}: the market by month", data.scenario),
         subtitle: mean_note(replication_count(data)),
-        months: month_count(data),
+        x: XAxis::Months(month_count(data)),
         panels,
         columns: 3,
         key: Key::None,

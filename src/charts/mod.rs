@@ -23,6 +23,7 @@ mod layout;
 mod lines;
 mod paired;
 mod series;
+mod sweep;
 #[cfg(test)]
 mod test_data;
 
@@ -36,9 +37,10 @@ use crate::results::RunData;
 
 use crate::atomic::{WriteError, write_atomically, write_file_atomically};
 pub(crate) use layout::{BandLine, LegendEntry, SeriesStyle, Unit, Zero};
-pub(crate) use lines::{Key, LinePanel, LinePanels};
+pub(crate) use lines::{Key, LinePanel, LinePanels, XAxis};
 pub(crate) use paired::{Pair, PairedChart};
 pub(crate) use series::{month_count, strategy_monthly_series};
+pub use sweep::{SWEEP_CHARTS, draw_sweep};
 
 /// The stems of a run's chart files, in the order they are drawn: each is written as
 /// `<stem>.png` and `<stem>.svg`.
