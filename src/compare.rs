@@ -52,10 +52,11 @@ pub const COMPARED_METRICS: [&str; 2] = ["roi", "cost_per_hire_usd"];
 
 /// The market's metrics compared, by their `market_summary.csv` names; their rows have an
 /// empty `strategy`.
-pub const COMPARED_MARKET_METRICS: [&str; 3] = [
+pub const COMPARED_MARKET_METRICS: [&str; 4] = [
     "proposals_per_post",
     "hire_share_of_posts",
     "platform_usd_per_month",
+    "platform_connects_usd_per_month",
 ];
 
 /// What a row of the market is about, in place of a strategy.

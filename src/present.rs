@@ -276,6 +276,12 @@ pub const MARKET_METRICS: &[MetricInfo] = &[
         Unit::Usd,
         "Money freelancers paid the platform for bundles and plans, per month.",
     ),
+    metric(
+        "platform_connects_usd_per_month",
+        "Platform Connects revenue per month",
+        Unit::Usd,
+        "Money freelancers paid the platform for Connects bundles alone, per month.",
+    ),
 ];
 
 /// The strategy metric named `name`.

@@ -552,6 +552,10 @@ pub fn market_metrics(rows: &[MarketMonthRow]) -> BTreeMap<u32, Vec<(&'static st
                         f64::from(months),
                     ),
                 ),
+                (
+                    "platform_connects_usd_per_month",
+                    ratio(s.platform_usd_connects, f64::from(months)),
+                ),
             ];
             (rep, metrics)
         })

@@ -281,11 +281,11 @@ fn compare_writes_the_chart_the_tables_and_the_paired_differences() {
     }
 
     let rows = comparison_rows(out.path());
-    // 2 runs × (2 strategies × 2 metrics + 3 market metrics), then the same paired.
-    assert_eq!(rows.len(), 14 + 7);
+    // 2 runs × (2 strategies × 2 metrics + 4 market metrics), then the same paired.
+    assert_eq!(rows.len(), 16 + 8);
     let own: Vec<_> = rows.iter().filter(|r| r[1].is_empty()).collect();
     let paired: Vec<_> = rows.iter().filter(|r| !r[1].is_empty()).collect();
-    assert_eq!((own.len(), paired.len()), (14, 7));
+    assert_eq!((own.len(), paired.len()), (16, 8));
     let mut market: Vec<&str> = rows
         .iter()
         .filter(|r| r[2].is_empty())
@@ -297,6 +297,7 @@ fn compare_writes_the_chart_the_tables_and_the_paired_differences() {
         market,
         [
             "hire_share_of_posts",
+            "platform_connects_usd_per_month",
             "platform_usd_per_month",
             "proposals_per_post"
         ]
@@ -369,11 +370,11 @@ fn compare_edited(edit: impl FnOnce(&mut serde_json::Value)) -> (Vec<csv::String
 #[test]
 fn runs_of_different_seeds_are_not_paired() {
     let (rows, md) = compare_edited(|m| m["seed"] = serde_json::json!(7));
-    // 14 rows of the runs' own, then 7 unpaired differences of the two means (4 of the
-    // strategies, 3 of the market).
-    assert_eq!(rows.len(), 21);
+    // 16 rows of the runs' own, then 8 unpaired differences of the two means (4 of the
+    // strategies, 4 of the market).
+    assert_eq!(rows.len(), 24);
     let differences: Vec<_> = rows.iter().filter(|r| !r[1].is_empty()).collect();
-    assert_eq!(differences.len(), 7);
+    assert_eq!(differences.len(), 8);
     assert!(differences.iter().all(|r| &r[8] == "false" && &r[7] == "6"));
     assert!(
         md.contains("Not paired: the runs have different seeds (42 and 7), so"),
@@ -394,7 +395,7 @@ fn runs_sharing_a_name_are_told_apart_by_directory_and_pair_to_zero() {
     .unwrap();
     let rows = comparison_rows(out.path());
     let paired: Vec<_> = rows.iter().filter(|r| !r[1].is_empty()).collect();
-    assert_eq!(paired.len(), 7);
+    assert_eq!(paired.len(), 8);
     for row in paired {
         assert_eq!(
             (&row[0], &row[1]),

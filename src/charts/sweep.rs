@@ -1,7 +1,8 @@
 //! The charts of a sweep, drawn from its points' summaries ([`SweepData`]):
 //!
 //! - one varying parameter: each strategy's ROI and cost per hire against it, and the
-//!   market's proposals per post, hire share and platform revenue, with 95% bands
+//!   market's proposals per post, hire share and platform revenue (all, and Connects
+//!   alone), with 95% bands
 //!   (`sweep_roi`, `sweep_cost_per_hire`, `sweep_market`); a text parameter sits at evenly
 //!   spaced places, in the design's order;
 //! - two varying parameters that make a full grid: a heat map per strategy of its ROI, on
@@ -222,7 +223,7 @@ fn axis_desc(axis: &XAxis) -> &str {
 }
 
 /// The market's outcomes against the parameter.
-const MARKET: [(&str, &str, Unit); 3] = [
+const MARKET: [(&str, &str, Unit); 4] = [
     ("proposals_per_post", "proposals per post", Unit::Number),
     (
         "hire_share_of_posts",
@@ -231,7 +232,12 @@ const MARKET: [(&str, &str, Unit); 3] = [
     ),
     (
         "platform_usd_per_month",
-        "platform revenue, USD per month",
+        "USD per month (Connects + plans)",
+        Unit::Number,
+    ),
+    (
+        "platform_connects_usd_per_month",
+        "USD per month (Connects alone)",
         Unit::Number,
     ),
 ];
@@ -270,7 +276,7 @@ fn market_lines(data: &SweepData, x: &ParameterAxis) -> LinePanels {
         ),
         x: x.axis.clone(),
         panels,
-        columns: 3,
+        columns: 2,
         key: Key::None,
         size: SIZE,
     }
