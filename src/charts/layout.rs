@@ -220,6 +220,22 @@ impl Axis<'_> {
         Axis::integers(-0.4..last + 0.4, count, "month")
     }
 
+    /// An axis of categories named by `labels`, at 0, 1, … in order, described by `desc`.
+    pub fn categories(labels: Vec<String>, desc: String) -> Self {
+        let n = labels.len();
+        Axis {
+            range: -0.5..n as f64 - 0.5,
+            ticks: (0..n).map(|i| i as f64).collect(),
+            desc,
+            label: Box::new(move |v: f64| {
+                labels
+                    .get(v.round().max(0.0) as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            }),
+        }
+    }
+
     /// An axis of rows named by `labels`, the first at the top (y = len − 1), the last at
     /// y = 0.
     pub fn rows(labels: Vec<String>) -> Self {

@@ -80,21 +80,7 @@ impl XAxis {
                 let count = (width / 110).clamp(2, 8) as usize;
                 Axis::linear_across(range.clone(), count, desc, Unit::Number)
             }
-            XAxis::Parameter { desc, labels, .. } => {
-                let labels = labels.clone();
-                let n = labels.len();
-                Axis {
-                    range: -0.5..n as f64 - 0.5,
-                    ticks: (0..n).map(|i| i as f64).collect(),
-                    desc: desc.clone(),
-                    label: Box::new(move |x: f64| {
-                        labels
-                            .get(x.round().max(0.0) as usize)
-                            .cloned()
-                            .unwrap_or_default()
-                    }),
-                }
-            }
+            XAxis::Parameter { desc, labels, .. } => Axis::categories(labels.clone(), desc.clone()),
         }
     }
 }
@@ -249,7 +235,7 @@ pub(crate) fn roi(data: &RunData, strategies: &[String]) -> LinePanels {
 }
 
 /// Panels per row for `n` small multiples on a 16:10 canvas (7 → 4 × 2).
-fn grid_columns(n: usize) -> usize {
+pub(crate) fn grid_columns(n: usize) -> usize {
     ((n as f64 * 1.6).sqrt().ceil() as usize).clamp(1, n.max(1))
 }
 

@@ -19,7 +19,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::layout::{
     Axis, BandLine, LegendEntry, SIZE, SeriesStyle, Unit, Zero, panel, text_style, titled,
 };
-use super::lines::{BREAK_EVEN, Key, LinePanel, LinePanels, XAxis};
+use super::lines::{BREAK_EVEN, Key, LinePanel, LinePanels, XAxis, grid_columns};
 use super::paired::{Pair, PairedChart};
 use super::{Chart, ChartError, DrawError, save_chart};
 use crate::present::{self, ROI_BRIEF, format_value};
@@ -393,43 +393,16 @@ impl Chart for HeatMaps {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let area = titled(root, &self.title, &self.subtitle)?;
         let n = self.panels.len().max(1);
-        let columns = ((n as f64 * 1.6).sqrt().ceil() as usize).clamp(1, n);
+        let columns = grid_columns(n);
         let rows = n.div_ceil(columns);
         let cells = area.split_evenly((rows, columns));
-        let (nx, ny) = (self.columns.1.len(), self.rows.1.len());
         for (k, ((name, values), cell)) in self.panels.iter().zip(cells).enumerate() {
-            let column_labels = self.columns.1.clone();
-            let x = Axis {
-                range: -0.5..nx as f64 - 0.5,
-                ticks: (0..nx).map(|i| i as f64).collect(),
-                desc: if k + columns >= n {
-                    self.columns.0.clone()
-                } else {
-                    String::new()
-                },
-                label: Box::new(move |v: f64| {
-                    column_labels
-                        .get(v.round().max(0.0) as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                }),
-            };
-            let row_labels = self.rows.1.clone();
-            let y = Axis {
-                range: -0.5..ny as f64 - 0.5,
-                ticks: (0..ny).map(|i| i as f64).collect(),
-                desc: if k % columns == 0 {
-                    self.rows.0.clone()
-                } else {
-                    String::new()
-                },
-                label: Box::new(move |v: f64| {
-                    row_labels
-                        .get(v.round().max(0.0) as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                }),
-            };
+            let lowest = k + columns >= n;
+            let first = k % columns == 0;
+            let described =
+                |yes: bool, desc: &String| if yes { desc.clone() } else { String::new() };
+            let x = Axis::categories(self.columns.1.clone(), described(lowest, &self.columns.0));
+            let y = Axis::categories(self.rows.1.clone(), described(first, &self.rows.0));
             let mut chart = panel(&cell, Some(name), &x, &y)?;
             for (r, row) in values.iter().enumerate() {
                 for (c, value) in row.iter().enumerate() {
