@@ -39,9 +39,10 @@ pub struct BenchRow {
     pub agent_months_per_s: f64,
     /// Peak resident memory during the row, if the system tells it.
     pub peak_mib: Option<f64>,
-    pub speedup: f64,
+    /// Replications per second over the 1-thread row's (none without a 1-thread row).
+    pub speedup: Option<f64>,
     /// Speed-up over the thread count.
-    pub efficiency: f64,
+    pub efficiency: Option<f64>,
 }
 
 /// The whole measurement.
@@ -59,8 +60,9 @@ pub struct Bench {
     pub rows: Vec<BenchRow>,
     /// The floor: one thread making one replication's random draws and nothing else.
     pub floor_s_per_replication: f64,
-    /// One thread's median seconds per replication over the floor.
-    pub engine_over_floor: f64,
+    /// One thread's median seconds per replication over the floor (none without a
+    /// 1-thread row).
+    pub engine_over_floor: Option<f64>,
     /// Rows whose spread says the machine was noisy.
     pub noisy_rows: Vec<usize>,
 }
@@ -93,7 +95,13 @@ pub fn measure(
         let median = crate::stats::quantile_sorted(&walls, 0.5).unwrap_or(walls[0]);
         let (proposals, posts, _) = work.expect("a row ran");
         let rate = reps / median;
-        let base = rows.first().map_or(rate, |r| r.replications_per_s);
+        let base = if t == 1 {
+            Some(rate)
+        } else {
+            rows.iter()
+                .find(|r| r.threads == 1)
+                .map(|r| r.replications_per_s)
+        };
         rows.push(BenchRow {
             threads: t,
             runs: walls.len(),
@@ -105,8 +113,8 @@ pub fn measure(
             posts_per_s: posts / median,
             agent_months_per_s: agent_months / median,
             peak_mib: peak_memory_mib(),
-            speedup: rate / base,
-            efficiency: rate / base / t as f64,
+            speedup: base.map(|b| rate / b),
+            efficiency: base.map(|b| rate / b / t as f64),
         });
     }
     let (proposals, posts, draws) = work.unwrap_or_default();
@@ -130,7 +138,7 @@ pub fn measure(
         proposals_per_replication: proposals / reps,
         posts_per_replication: posts / reps,
         floor_s_per_replication: floor,
-        engine_over_floor: single.map_or(f64::NAN, |s| s / floor.max(1e-12)),
+        engine_over_floor: single.map(|s| s / floor.max(1e-12)),
         rows,
         noisy_rows,
     })
@@ -159,7 +167,7 @@ pub fn table(b: &Bench) -> String {
     for r in &b.rows {
         let peak = r.peak_mib.map_or("-".to_string(), |m| format!("{m:.0}"));
         out.push_str(&format!(
-            "{:>7} {:>5} {:>27} {:>9.3} {:>12.0} {:>10.0} {:>15.0} {:>9} {:>7.2}× {:>9.0}%\n",
+            "{:>7} {:>5} {:>27} {:>9.3} {:>12.0} {:>10.0} {:>15.0} {:>9} {:>8} {:>10}\n",
             r.threads,
             r.runs,
             format!(
@@ -171,18 +179,26 @@ pub fn table(b: &Bench) -> String {
             r.posts_per_s,
             r.agent_months_per_s,
             peak,
-            r.speedup,
-            100.0 * r.efficiency
+            r.speedup.map_or("–".to_string(), |x| format!("{x:.2}×")),
+            r.efficiency
+                .map_or("–".to_string(), |x| format!("{:.0}%", 100.0 * x)),
         ));
     }
     out.push_str(&format!(
         "\nper replication: {:.0} posts, {:.0} proposals\n",
         b.posts_per_replication, b.proposals_per_replication
     ));
+    let distance = match b.engine_over_floor {
+        Some(x) => format!("the engine takes {x:.1}× that (goal: within 3×)"),
+        None => "the engine's distance from it needs a 1-thread row (--threads 1,2)".to_string(),
+    };
     out.push_str(&format!(
-        "floor: {:.3} s a replication (its random draws alone, one thread); the engine takes {:.1}× that (goal: within 3×)\n",
-        b.floor_s_per_replication, b.engine_over_floor
+        "floor: {:.3} s a replication (its random draws alone, one thread); {distance}\n",
+        b.floor_s_per_replication
     ));
+    if b.rows.iter().all(|r| r.speedup.is_none()) {
+        out.push_str("speed-up and efficiency are against a 1-thread row: add 1 to --threads\n");
+    }
     if !b.noisy_rows.is_empty() {
         let list: Vec<String> = b.noisy_rows.iter().map(|t| t.to_string()).collect();
         out.push_str(&format!(

@@ -1069,6 +1069,29 @@ fn bench_repeats_each_row_and_prints_json() {
     assert!(json["engine_over_floor"].as_f64().unwrap() > 1.0);
 }
 
+#[test]
+fn bench_without_a_one_thread_row_claims_no_speed_up() {
+    let out = connectsim()
+        .arg("bench")
+        .arg(data("tiny.toml"))
+        .args([
+            "--threads",
+            "2",
+            "--replications",
+            "2",
+            "--min-seconds",
+            "0",
+        ])
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        !table.contains("NaN") && !table.contains("1.00×"),
+        "{table}"
+    );
+    assert!(table.contains("needs a 1-thread row"), "{table}");
+}
+
 // ---- 12. Bad input exits 2 ------------------------------------------------------------
 
 #[test]
