@@ -552,19 +552,7 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
         let _ = writeln!(md, "| strategy | {} |", labels.join(" | "));
         let _ = writeln!(md, "| --- |{}", " --- |".repeat(labels.len()));
         for strategy in &strategies {
-            let cells: Vec<String> = labels
-                .iter()
-                .map(|label| {
-                    rows.iter()
-                        .find(|r| {
-                            r.baseline.is_none()
-                                && r.run == *label
-                                && r.strategy == *strategy
-                                && r.metric == metric
-                        })
-                        .map_or("–".to_string(), format_cell)
-                })
-                .collect();
+            let cells = own_cells(rows, &labels, strategy, metric);
             let _ = writeln!(md, "| {strategy} | {} |", cells.join(" | "));
         }
     }
@@ -572,19 +560,7 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
     let _ = writeln!(md, "| metric | {} |", labels.join(" | "));
     let _ = writeln!(md, "| --- |{}", " --- |".repeat(labels.len()));
     for metric in COMPARED_MARKET_METRICS {
-        let cells: Vec<String> = labels
-            .iter()
-            .map(|label| {
-                rows.iter()
-                    .find(|r| {
-                        r.baseline.is_none()
-                            && r.run == *label
-                            && r.strategy == MARKET
-                            && r.metric == metric
-                    })
-                    .map_or("–".to_string(), format_cell)
-            })
-            .collect();
+        let cells = own_cells(rows, &labels, MARKET, metric);
         let _ = writeln!(md, "| {} | {} |", market_title(metric), cells.join(" | "));
     }
     if runs.len() > 1 {
@@ -661,6 +637,23 @@ fn to_markdown(runs: &[Compared], rows: &[ComparisonRow]) -> String {
         }
     }
     md
+}
+
+/// Each run's own cell (not a difference) of `strategy`'s `metric`, in `labels` order.
+fn own_cells(rows: &[ComparisonRow], labels: &[&str], strategy: &str, metric: &str) -> Vec<String> {
+    labels
+        .iter()
+        .map(|label| {
+            rows.iter()
+                .find(|r| {
+                    r.baseline.is_none()
+                        && r.run == *label
+                        && r.strategy == strategy
+                        && r.metric == metric
+                })
+                .map_or("–".to_string(), format_cell)
+        })
+        .collect()
 }
 
 /// A market metric's name in words (`present`'s label).

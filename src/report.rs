@@ -205,20 +205,7 @@ pub fn write_sweep_report(
                 .iter()
                 .find(|r| r.strategy == *strategy && r.metric == "roi");
             let n = difference.map_or(0, |d| d.replications);
-            let own = roi.map_or_else(
-                || "<td>–</td>".to_string(),
-                |r| {
-                    cell(
-                        Unit::Roi,
-                        r.mean,
-                        (r.ci_low, r.ci_high),
-                        Count {
-                            n: r.replications,
-                            total,
-                        },
-                    )
-                },
-            );
+            let own = summary_cell(Unit::Roi, roi, total);
             let paired = difference.and_then(|d| d.mean).map_or_else(
                 || "<td>–</td>".to_string(),
                 |mean| {
@@ -249,20 +236,7 @@ pub fn write_sweep_report(
     for strategy in &strategies {
         let _ = write!(html, "<tr><td class=\"text\">{}</td>", escape(strategy));
         for r in data.strategy_metric(strategy, "roi") {
-            html.push_str(&r.map_or_else(
-                || "<td>–</td>".to_string(),
-                |r| {
-                    cell(
-                        Unit::Roi,
-                        r.mean,
-                        (r.ci_low, r.ci_high),
-                        Count {
-                            n: r.replications,
-                            total,
-                        },
-                    )
-                },
-            ));
+            html.push_str(&summary_cell(Unit::Roi, r, total));
         }
         html.push_str("</tr>\n");
     }
@@ -462,6 +436,24 @@ fn cell(
     let value = mean.map_or("–".to_string(), |v| format_option(unit, Some(v)));
     let interval = format_interval(unit, low, high);
     interval_cell(&value, interval.as_deref(), n)
+}
+
+/// The cell of a summary row (`–` for none), in `unit`, out of `total` replications.
+fn summary_cell(unit: Unit, row: Option<&SummaryRow>, total: u32) -> String {
+    row.map_or_else(
+        || "<td>–</td>".to_string(),
+        |r| {
+            cell(
+                unit,
+                r.mean,
+                (r.ci_low, r.ci_high),
+                Count {
+                    n: r.replications,
+                    total,
+                },
+            )
+        },
+    )
 }
 
 /// Replications behind a value, and the run's.
